@@ -1,0 +1,48 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Pingshen",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pingshen", targets: ["pingshen"]),
+        .library(name: "PingshenCore", targets: ["PingshenCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+    ],
+    targets: [
+        // Pure scoring core: rubric model, rules, line format, aggregation, statistics. No I/O, no dependencies.
+        .target(name: "PingshenCore", swiftSettings: strict),
+        // Rubric and config files (YAML text -> model) and their checks.
+        .target(name: "PingshenRubricFormat",
+                dependencies: ["PingshenCore", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        // SQLite store (GRDB): panels, reviewers, applicants, sheets, audit log.
+        .target(name: "PingshenStore",
+                dependencies: ["PingshenCore", .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        // Exports: CSV, JSON, XLSX, HTML.
+        .target(name: "PingshenReport",
+                dependencies: ["PingshenCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                swiftSettings: strict),
+        // Command line: argument parsing, the interactive session, rendering.
+        .target(name: "PingshenCLI",
+                dependencies: ["PingshenCore", "PingshenRubricFormat", "PingshenStore", "PingshenReport",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        .executableTarget(name: "pingshen", dependencies: ["PingshenCLI"], swiftSettings: strict),
+        .testTarget(name: "PingshenCoreTests",
+                    dependencies: ["PingshenCore", "PingshenRubricFormat"], swiftSettings: strict),
+        .testTarget(name: "PingshenCLITests",
+                    dependencies: ["PingshenCLI", "PingshenStore", "PingshenCore", "PingshenRubricFormat", "PingshenReport"],
+                    swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,12 @@
+import ArgumentParser
+import PingshenCore
+
+/// The `pingshen` command.
+public struct Pingshen: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "pingshen",
+        abstract: "评审 Pingshen — expert-review scoring workbench.",
+        subcommands: [RubricCommand.self])
+    @OptionGroup var global: GlobalOptions
+    public init() {}
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Number parsing and formatting shared by every input path. Full-width digits and punctuation
+/// (８５．５, ％, ：) are folded to their ASCII forms before anything is parsed.
+
+/// Folds full-width ASCII variants (U+FF01…U+FF5E) and the ideographic space to ASCII.
+public func foldFullWidth(_ s: String) -> String {
+    var out = String.UnicodeScalarView()
+    for u in s.unicodeScalars {
+        switch u.value {
+        case 0xFF01...0xFF5E:
+            out.append(Unicode.Scalar(u.value - 0xFEE0) ?? u)
+        case 0x3000:
+            out.append(" ")
+        default:
+            out.append(u)
+        }
+    }
+    return String(out)
+}
+
+/// The largest magnitude accepted for any number: anything bigger is a typing mistake, not a score or a fact.
+public let maxAcceptedMagnitude = 1e12
+
+/// Parses a plain decimal number ("85", "-3.5", ".5"): no exponent, no NaN or infinity, no hex, no
+/// grouping. Returns nil when the text is not such a number or is out of range.
+public func parseDecimal(_ text: String) -> Double? {
+    let s = foldFullWidth(text).trimmingCharacters(in: .whitespaces)
+    guard !s.isEmpty, s.utf8.count <= 32 else { return nil }
+    var sawDigit = false
+    var sawDot = false
+    for (i, c) in s.enumerated() {
+        switch c {
+        case "+", "-":
+            if i != 0 { return nil }
+        case ".":
+            if sawDot { return nil }
+            sawDot = true
+        case "0"..."9":
+            sawDigit = true
+        default:
+            return nil
+        }
+    }
+    guard sawDigit, let v = Double(s), v.isFinite, abs(v) <= maxAcceptedMagnitude else { return nil }
+    return v == 0 ? 0 : v  // no negative zero
+}
+
+/// Formats a number the way a score sheet shows it: at most `decimals` places, trailing zeros dropped.
+public func formatNumber(_ v: Double, decimals: Int = 2) -> String {
+    guard v.isFinite else { return "—" }
+    var factor = 1.0
+    for _ in 0..<decimals { factor *= 10 }
+    var rounded = (v * factor).rounded() / factor
+    if rounded == 0 { rounded = 0 }
+    var s = String(format: "%.\(decimals)f", rounded)
+    if s.contains(".") {
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+    }
+    return s
+}
+
+/// Rounds to a fixed number of decimals for stored and compared totals.
+public func roundTo(_ v: Double, _ decimals: Int = 4) -> Double {
+    var factor = 1.0
+    for _ in 0..<decimals { factor *= 10 }
+    let r = (v * factor).rounded() / factor
+    return r == 0 ? 0 : r
+}
+
+/// True when `v` is a whole multiple of `step` (within floating-point noise).
+public func isMultiple(_ v: Double, of step: Double) -> Bool {
+    guard step > 0 else { return true }
+    let q = v / step
+    return abs(q - q.rounded()) < 1e-6
+}

@@ -1,0 +1,72 @@
+import Foundation
+import PingshenCore
+import Yams
+
+/// Reads `Config/pingshen.yaml`.
+public enum ConfigLoader {
+    public static func parse(_ text: String, file: String) -> Result<PingshenConfig, PingshenErrors> {
+        let r = YAMLReader(file: file)
+        var config = PingshenConfig()
+        guard let root = r.compose(text) else {
+            return r.problems.isEmpty ? .success(config) : .failure(PingshenErrors(r.problems))
+        }
+        let ctx = "config"
+        guard let m = r.mapping(root, allowed: ["database", "grade_bands", "aggregation", "outliers"], context: ctx) else {
+            return .failure(PingshenErrors(r.problems))
+        }
+        if let db = r.string(m, "database", context: ctx) { config.database = db }
+        if let gb = r.mapping(m["grade_bands"], allowed: Self.anyKey(m["grade_bands"]), context: "grade_bands") {
+            for (rubricId, node) in gb {
+                if let set = readBandSet(r, node, context: "grade_bands.\(rubricId)") {
+                    config.gradeBands[rubricId] = set
+                }
+            }
+        }
+        if let a = r.mapping(m["aggregation"], allowed: ["method", "trim_min_reviewers", "quorum", "view"],
+                             context: "aggregation") {
+            if let v = r.string(a, "method", context: "aggregation") {
+                if ["auto", "trimmed", "mean", "median"].contains(v) {
+                    config.aggregation.method = v
+                } else {
+                    r.fail(a["method"], "rubric.bad_value", ["method", v], field: "method")
+                }
+            }
+            if let v = r.number(a, "trim_min_reviewers", context: "aggregation") { config.aggregation.trimMinReviewers = Int(v) }
+            if let v = r.number(a, "quorum", context: "aggregation") { config.aggregation.quorum = Int(v) }
+            if let v = r.string(a, "view", context: "aggregation") {
+                if ["totals", "indicators"].contains(v) {
+                    config.aggregation.view = v
+                } else {
+                    r.fail(a["view"], "rubric.bad_value", ["view", v], field: "view")
+                }
+            }
+        }
+        let outlierKeys: Set<String> = ["score_z", "score_floor_share", "disagreement_range_share", "bias_points",
+                                        "bias_t", "min_rank_correlation", "min_applicants_for_reviewer_flags"]
+        if let o = r.mapping(m["outliers"], allowed: outlierKeys, context: "outliers") {
+            let c = "outliers"
+            if let v = r.number(o, "score_z", context: c) { config.outliers.scoreZ = v }
+            if let v = r.number(o, "score_floor_share", context: c) { config.outliers.scoreFloorShare = v }
+            if let v = r.number(o, "disagreement_range_share", context: c) { config.outliers.disagreementRangeShare = v }
+            if let v = r.number(o, "bias_points", context: c) { config.outliers.biasPoints = v }
+            if let v = r.number(o, "bias_t", context: c) { config.outliers.biasT = v }
+            if let v = r.number(o, "min_rank_correlation", context: c) { config.outliers.minRankCorrelation = v }
+            if let v = r.number(o, "min_applicants_for_reviewer_flags", context: c) {
+                config.outliers.minApplicantsForReviewerFlags = Int(v)
+            }
+        }
+        return r.problems.isEmpty ? .success(config) : .failure(PingshenErrors(r.problems))
+    }
+
+    static func anyKey(_ node: Node?) -> Set<String> {
+        guard case .mapping(let m)? = node else { return [] }
+        return Set(m.keys.compactMap(\.string))
+    }
+
+    static func readBandSet(_ r: YAMLReader, _ node: Node, context: String) -> GradeBandSet? {
+        guard let m = r.mapping(node, allowed: ["provisional", "note", "bands"], context: context) else { return nil }
+        let bands = RubricLoader.readBands(r, m["bands"], context: context)
+        return GradeBandSet(bands: bands, provisional: r.bool(m, "provisional") ?? false,
+                            note: r.string(m, "note", context: context))
+    }
+}

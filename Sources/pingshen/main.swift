@@ -1,0 +1,3 @@
+import PingshenCLI
+
+Pingshen.main()
