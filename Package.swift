@@ -41,6 +41,8 @@ let package = Package(
         .executableTarget(name: "pingshen", dependencies: ["PingshenCLI"], swiftSettings: strict),
         .testTarget(name: "PingshenCoreTests",
                     dependencies: ["PingshenCore", "PingshenRubricFormat"], swiftSettings: strict),
+        .testTarget(name: "PingshenReportTests",
+                    dependencies: ["PingshenReport", "PingshenCore", "PingshenRubricFormat"], swiftSettings: strict),
         .testTarget(name: "PingshenCLITests",
                     dependencies: ["PingshenCLI", "PingshenStore", "PingshenCore", "PingshenRubricFormat", "PingshenReport"],
                     swiftSettings: strict),

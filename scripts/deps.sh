@@ -13,3 +13,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${missing[@]}"
 fi
+# openpyxl: the tests read the exported .xlsx back with a real reader.
+if ! python3 -c "import openpyxl" >/dev/null 2>&1; then
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip
+  fi
+  python3 -m pip install --quiet openpyxl 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages openpyxl
+fi

@@ -16,12 +16,28 @@ public enum AggregationMethod: String, Codable, Sendable, CaseIterable {
     case trimmed
     case mean
     case median
+
+    /// Parses a method name (e.g. `--method trimmed`); unknown names are refused naming the setting.
+    public static func parse(_ s: String, field: String = "--method") throws -> AggregationMethod {
+        guard let m = AggregationMethod(rawValue: s.lowercased()) else {
+            throw PingshenError("report.bad_method", [s, field, allCases.map(\.rawValue).joined(separator: ", ")])
+        }
+        return m
+    }
 }
 
 /// What is combined: reviewers' totals, or each indicator then summed through the tree.
 public enum AggregationView: String, Codable, Sendable, CaseIterable {
     case totals
     case indicators
+
+    /// Parses a view name; unknown names are refused naming the setting.
+    public static func parse(_ s: String, field: String = "--view") throws -> AggregationView {
+        guard let v = AggregationView(rawValue: s.lowercased()) else {
+            throw PingshenError("report.bad_view", [s, field, allCases.map(\.rawValue).joined(separator: ", ")])
+        }
+        return v
+    }
 }
 
 /// Where an effective setting came from.
@@ -69,33 +85,21 @@ public struct AppliedSettings: Codable, Sendable, Equatable {
 /// which beats the configuration. Unknown names are refused with a message naming the setting.
 public func resolveSettings(panel: PanelInfo, config: AggregationSettings, outliers: OutlierSettings,
                             method override: AggregationMethod? = nil) throws -> AppliedSettings {
-    func parseMethod(_ s: String, _ field: String) throws -> AggregationMethod {
-        guard let m = AggregationMethod(rawValue: s.lowercased()) else {
-            throw PingshenError("report.bad_method", [s, field, AggregationMethod.allCases.map(\.rawValue).joined(separator: ", ")])
-        }
-        return m
-    }
-    func parseView(_ s: String, _ field: String) throws -> AggregationView {
-        guard let v = AggregationView(rawValue: s.lowercased()) else {
-            throw PingshenError("report.bad_view", [s, field, AggregationView.allCases.map(\.rawValue).joined(separator: ", ")])
-        }
-        return v
-    }
     let method: AggregationMethod
     let methodSource: SettingSource
     if let override {
         (method, methodSource) = (override, .command)
     } else if let m = panel.method {
-        (method, methodSource) = (try parseMethod(m, "panel.method"), .panel)
+        (method, methodSource) = (try AggregationMethod.parse(m, field: "panel.method"), .panel)
     } else {
-        (method, methodSource) = (try parseMethod(config.method, "aggregation.method"), .config)
+        (method, methodSource) = (try AggregationMethod.parse(config.method, field: "aggregation.method"), .config)
     }
     let view: AggregationView
     let viewSource: SettingSource
     if let v = panel.view {
-        (view, viewSource) = (try parseView(v, "panel.view"), .panel)
+        (view, viewSource) = (try AggregationView.parse(v, field: "panel.view"), .panel)
     } else {
-        (view, viewSource) = (try parseView(config.view, "aggregation.view"), .config)
+        (view, viewSource) = (try AggregationView.parse(config.view, field: "aggregation.view"), .config)
     }
     let quorum = max(1, panel.quorum ?? config.quorum)
     return AppliedSettings(method: method, methodSource: methodSource, view: view, viewSource: viewSource,

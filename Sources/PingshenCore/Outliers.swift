@@ -68,10 +68,53 @@ let minOthersForScoreCheck = 3
 /// Fewest other reviewers on an applicant for it to count in a reviewer's deviation statistics.
 let minOthersForReviewerStats = 2
 
-private func f2(_ v: Double) -> String { formatNumber(v, decimals: 2) }
+/// `formatNumber(v, decimals: 2)` without Foundation formatting (thousands of flags are rendered at once).
+func f2(_ v: Double) -> String {
+    guard v.isFinite, abs(v) < 1e12 else { return formatNumber(v, decimals: 2) }
+    var n = Int64((v * 100).rounded())
+    if n == 0 { return "0" }
+    let negative = n < 0
+    if negative { n = -n }
+    var s = negative ? "-" : ""
+    s += String(n / 100)
+    let frac = n % 100
+    if frac != 0 {
+        s += frac < 10 ? ".0\(frac)" : frac % 10 == 0 ? ".\(frac / 10)" : ".\(frac)"
+    }
+    return s
+}
+
+/// Renders a catalog message in one pass over its template: `{i}` becomes `args[i]`. Same result as
+/// `Catalog.text` (which replaces one placeholder at a time and is too slow for thousands of flags),
+/// except that text inside an argument is never taken for a placeholder.
+func renderMessage(_ key: String, _ args: [String], _ lang: Lang) -> String {
+    guard let entry = Catalog.entries[key] else { return Catalog.text(key, args, lang) }
+    let template = Array((lang == .en ? entry.en : entry.zh).utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(template.count + args.reduce(0) { $0 + $1.utf8.count })
+    var i = 0
+    while i < template.count {
+        if template[i] == UInt8(ascii: "{") {
+            var j = i + 1
+            var index = 0
+            while j < template.count, template[j] >= UInt8(ascii: "0"), template[j] <= UInt8(ascii: "9") {
+                index = index * 10 + Int(template[j] - UInt8(ascii: "0"))
+                j += 1
+            }
+            if j > i + 1, j < template.count, template[j] == UInt8(ascii: "}"), index < args.count {
+                out.append(contentsOf: args[index].utf8)
+                i = j + 1
+                continue
+            }
+        }
+        out.append(template[i])
+        i += 1
+    }
+    return String(decoding: out, as: UTF8.self)
+}
 
 private func explain(_ key: String, _ zh: [String], _ en: [String]) -> (String, String) {
-    (Catalog.text(key, zh, .zh), Catalog.text(key, en, .en))
+    (renderMessage(key, zh, .zh), renderMessage(key, en, .en))
 }
 
 func detectOutliers(matrix: ScoreMatrix, rubric cr: CompiledRubric, snapshot: PanelSnapshot,

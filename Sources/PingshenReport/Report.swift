@@ -1,1 +1,166 @@
-// Exports (CSV, JSON, XLSX, HTML) live here.
+import Foundation
+import PingshenCore
+
+/// Exports of a panel's results: CSV (UTF-8 with BOM), JSON, XLSX (Office Open XML through ZIPFoundation)
+/// and a self-contained printable HTML report. Every export is built from `PanelResults` (what
+/// `aggregatePanel` returns), the rubric (for provisional notes) and the language.
+///
+/// CLI wiring: `try ReportExporter.write(format, results: r, rubric: rubric, lang: env.lang, date: today, to: path)`.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    case csv, json, xlsx, html
+
+    /// Parses a format name; unknown names are refused with the list of known ones.
+    public static func parse(_ s: String) throws -> ExportFormat {
+        guard let f = ExportFormat(rawValue: s.lowercased()) else {
+            throw PingshenError("report.bad_format", [s, allCases.map(\.rawValue).joined(separator: ", ")])
+        }
+        return f
+    }
+}
+
+public enum ReportExporter {
+    /// The export's bytes. `date` is printed in the HTML, JSON and XLSX notes (e.g. "2025-03-01").
+    public static func data(_ format: ExportFormat, results: PanelResults, rubric: Rubric, lang: Lang,
+                            date: String) throws -> Data {
+        switch format {
+        case .csv: return csv(results, rubric: rubric, lang: lang)
+        case .json: return try json(results, rubric: rubric, lang: lang, date: date)
+        case .xlsx: return try xlsx(results, rubric: rubric, lang: lang, date: date)
+        case .html: return Data(html(results, rubric: rubric, lang: lang, date: date).utf8)
+        }
+    }
+
+    /// Writes an export to a file atomically (a half-written file never replaces a good one).
+    public static func write(_ format: ExportFormat, results: PanelResults, rubric: Rubric, lang: Lang,
+                             date: String, to path: String) throws {
+        let bytes = try data(format, results: results, rubric: rubric, lang: lang, date: date)
+        do {
+            try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw PingshenError("report.write_failed", [path, error.localizedDescription])
+        }
+    }
+}
+
+// MARK: - Shared wording
+
+/// Localized wording shared by the exports.
+struct Words {
+    let lang: Lang
+    let results: PanelResults
+    let rubric: Rubric
+
+    func t(_ key: String, _ args: String...) -> String { Catalog.text(key, args, lang) }
+
+    func status(_ a: ApplicantResult) -> String { t("report.status.\(a.status.rawValue)") }
+
+    func grade(_ a: ApplicantResult) -> String {
+        guard a.status == .graded else { return status(a) }
+        return (lang == .en ? (a.gradeEn ?? a.grade) : a.grade) ?? ""
+    }
+
+    func methodShort(_ m: AggregationMethod?) -> String { m.map { t("report.method_short.\($0.rawValue)") } ?? "" }
+
+    func methodLong(_ m: AggregationMethod) -> String {
+        m == .auto ? t("report.method.auto", String(results.settings.trimMinReviewers)) : t("report.method.\(m.rawValue)")
+    }
+
+    func view(_ v: AggregationView) -> String { t("report.view.\(v.rawValue)") }
+
+    func kind(_ k: FlagKind) -> String { t("report.kind.\(k.rawValue)") }
+
+    func level(_ l: AgreementLevel) -> String { t("report.level.\(l.rawValue)") }
+
+    func rank(_ a: ApplicantResult) -> String {
+        guard let r = a.rank else { return "" }
+        return a.tied ? t("report.rank_tied", String(r)) : String(r)
+    }
+
+    func indicatorName(_ id: String) -> String { results.indicator(id)?.displayName(lang) ?? id }
+
+    func reviewerName(_ id: String) -> String { results.reviewer(id)?.name ?? id }
+
+    func applicantName(_ id: String) -> String { results.applicant(id)?.name ?? id }
+
+    func num(_ v: Double?, _ decimals: Int = 2) -> String { v.map { formatNumber($0, decimals: decimals) } ?? "" }
+
+    /// Why an applicant has no grade, and other remarks (failed gates, quorum, missing data, gaps).
+    func remarks(_ a: ApplicantResult) -> [String] {
+        var out: [String] = []
+        for g in a.failedGates {
+            let name = lang == .en ? (g.nameEn ?? g.name) : g.name
+            if let v = g.value {
+                out.append(Catalog.text("gate.failed", [name, formatNumber(v, decimals: 4) + (g.unit.map { " \($0)" } ?? ""), g.requirement], lang))
+            } else {
+                out.append(Catalog.text("gate.missing", [name], lang))
+            }
+        }
+        if !a.quorumMet { out.append(t("report.reason.quorum", String(a.counted.count), String(a.quorum))) }
+        if !a.missingData.isEmpty {
+            out.append(t("report.reason.data", a.missingData.map(indicatorName).joined(separator: "、")))
+        }
+        if !a.sheetsWithGaps.isEmpty {
+            out.append(t("report.reason.gaps", a.sheetsWithGaps.map(reviewerName).joined(separator: "、")))
+        }
+        return out
+    }
+
+    /// Flag kinds naming an applicant, with counts ("单项评分离群 2；专家分歧过大 1").
+    func flagSummary(_ a: ApplicantResult) -> String {
+        let fs = results.flags(for: a.id)
+        return FlagKind.allCases.compactMap { k in
+            let n = fs.filter { $0.kind == k }.count
+            return n == 0 ? nil : "\(kind(k)) \(n)"
+        }.joined(separator: lang == .en ? "; " : "；")
+    }
+
+    /// What provisional numbers an applicant's result used, or "" when none. `brief` lists at most three
+    /// (the HTML report lists them all in its notice at the top).
+    func provisionalNote(_ a: ApplicantResult, brief: Bool = false) -> String {
+        guard a.provisional else { return "" }
+        var parts = a.provisionalNodes.map(indicatorName)
+        parts += a.provisionalGates.map { id in
+            let g = rubric.variant(results.settings.variant)?.gates.first { $0.id == id }
+            return g.map { lang == .en ? ($0.nameEn ?? $0.name) : $0.name } ?? id
+        }
+        if brief && parts.count > 4 {
+            parts = Array(parts.prefix(3)) + [t("report.notice.more", String(parts.count - 3))]
+        }
+        if a.gradeProvisional { parts.append(t("report.notice.grade_only")) }
+        return t("report.notice.applicant", parts.joined(separator: "、"))
+    }
+
+    /// The panel-wide provisional notice lines (empty when no provisional number contributed).
+    func noticeLines() -> [String] {
+        let p = results.provisional
+        guard p.any else { return [] }
+        var lines = [t("report.notice.provisional")]
+        if !p.nodes.isEmpty {
+            lines.append(t("report.notice.nodes", p.nodes.map { id in
+                let note = rubric.node(id)?.note.map { "（\($0)）" } ?? ""
+                return indicatorName(id) + (lang == .en ? "" : note)
+            }.joined(separator: "；")))
+        }
+        if !p.gates.isEmpty {
+            let gates = rubric.variant(results.settings.variant)?.gates ?? []
+            lines.append(t("report.notice.gates", p.gates.map { id in
+                gates.first { $0.id == id }.map { lang == .en ? ($0.nameEn ?? $0.name) : $0.name } ?? id
+            }.joined(separator: "、")))
+        }
+        if p.gradesProvisional && results.applicants.contains(where: { $0.gradeProvisional }) {
+            lines.append(t("report.notice.grades", results.rubric.gradesNote ?? ""))
+        }
+        return lines
+    }
+
+    func agreementLines() -> [String] {
+        let g = results.agreement
+        guard let icc = g.icc else { return [t("report.agreement.none")] }
+        var lines = [t("report.agreement.icc", formatNumber(icc, decimals: 3), g.iccLevel.map(level) ?? "",
+                       String(g.applicants), String(g.reviewers))]
+        if let w = g.kendallW {
+            lines.append(t("report.agreement.w", formatNumber(w, decimals: 3), g.kendallWLevel.map(level) ?? ""))
+        }
+        return lines
+    }
+}

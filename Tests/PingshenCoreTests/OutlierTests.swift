@@ -222,6 +222,25 @@ struct OutlierTests {
         #expect(effectiveMethod(.auto, count: 2, trimMinReviewers: 1) == .mean)
     }
 
+    @Test("The fast renderers of flag texts match formatNumber and Catalog.text")
+    func fastRendering() {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<5000 {
+            let v = (rng.unit() - 0.5) * 2 * pow(10, Double(Int(rng.unit() * 7)) - 2)
+            #expect(f2(v) == formatNumber(v, decimals: 2), "\(v)")
+        }
+        for v in [0, -0.004, 0.005, 1.005, 2.675, -3.1, 100, 99.999, 0.1, -0.01] {
+            #expect(f2(v) == formatNumber(v, decimals: 2), "\(v)")
+        }
+        let args = ["专家3", "单位A", "指标", "30", "0", "6", "25", "25", "—", "3.5", "6"]
+        for lang in Lang.allCases {
+            #expect(renderMessage("report.flag.wild_score", args, lang) == Catalog.text("report.flag.wild_score", args, lang))
+        }
+        // An argument that looks like a placeholder stays as it is.
+        #expect(renderMessage("report.status.graded", ["{0}"], .en) == "graded")
+        #expect(renderMessage("gate.missing", ["{0}"], .en) == "missing data for gate “{0}”")
+    }
+
     @Test("Results and flags encode as JSON (no NaN or infinity anywhere)")
     func encodes() throws {
         var b = syntheticPanel(mic, applicants: 6, reviewers: 5, noise: 0.03, seed: 3, severity: ["r2": -0.2])

@@ -61,6 +61,7 @@ extension Catalog {
         "report.notice.grades": ("等级分数线为暂定：{0}", "The grade bands are provisional: {0}"),
         "report.notice.gates": ("涉及的暂定基本条件：{0}", "Provisional eligibility gates used: {0}"),
         "report.notice.applicant": ("※ 使用了暂定数值：{0}", "※ uses provisional numbers: {0}"),
+        "report.notice.more": ("等另 {0} 项（见报告开头的说明）", "and {0} more (see the notice at the top)"),
         "report.notice.grade_only": ("等级分数线", "grade bands"),
 
         // Table headers (CSV, XLSX, HTML)

@@ -1,0 +1,33 @@
+import Foundation
+import PingshenCore
+
+/// The JSON export: the whole `PanelResults` (every number the HTML report shows, at full precision)
+/// with the rendered notices. Keys are snake_case like the other `--json` outputs.
+struct JSONReport: Encodable {
+    var format = "pingshen-results"
+    var version = 1
+    var lang: String
+    var date: String
+    /// The provisional notice lines printed in the report (empty when no provisional number contributed).
+    var notice: [String]
+    /// The agreement summary in words.
+    var agreementText: [String]
+    var results: PanelResults
+}
+
+extension ReportExporter {
+    public static func json(_ results: PanelResults, rubric: Rubric, lang: Lang, date: String) throws -> Data {
+        let w = Words(lang: lang, results: results, rubric: rubric)
+        let doc = JSONReport(lang: lang.rawValue, date: date, notice: w.noticeLines(),
+                             agreementText: w.agreementLines(), results: results)
+        return try jsonEncoder().encode(doc)
+    }
+
+    /// The encoder of the JSON export (sorted snake_case keys, pretty-printed).
+    public static func jsonEncoder() -> JSONEncoder {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        return enc
+    }
+}
