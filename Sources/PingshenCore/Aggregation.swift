@@ -241,11 +241,10 @@ public struct ApplicantResult: Codable, Sendable, Equatable {
     public var provisionalGates: [String]
     /// True when the grade comes from provisional bands.
     public var gradeProvisional: Bool
+    /// True when any provisional number contributed to this applicant's result (nodes, gates or grade).
+    public var provisional: Bool
     /// Number of outlier flags that name this applicant.
     public var flagCount: Int
-
-    /// True when any provisional number contributed to this applicant's result.
-    public var provisional: Bool { !provisionalNodes.isEmpty || !provisionalGates.isEmpty || gradeProvisional }
 
     public func node(_ id: String) -> NodeScore? { nodes.first { $0.id == id } }
 }
@@ -734,7 +733,9 @@ public func aggregatePanel(_ snapshot: PanelSnapshot, _ rubric: Rubric, settings
             method: applied1, reviewerTotals: reviewerTotals, totalsView: totalsView, indicatorsView: indicatorsView,
             total: official, grade: band?.name, gradeEn: band?.nameEn, rank: nil, tied: false, spread: spread,
             nodes: nodes, provisionalNodes: provisionalNodes, provisionalGates: provisionalGates,
-            gradeProvisional: band != nil && rubric.gradesProvisional, flagCount: 0))
+            gradeProvisional: band != nil && rubric.gradesProvisional,
+            provisional: !provisionalNodes.isEmpty || !provisionalGates.isEmpty || (band != nil && rubric.gradesProvisional),
+            flagCount: 0))
     }
 
     // Rank graded applicants by the official total at 2 decimals; equal totals share a rank (并列).

@@ -29,7 +29,7 @@ extension ReportExporter {
                 w.num(a.spread?.sd),
                 w.num(a.spread?.range),
                 w.flagSummary(a),
-                csvText(w.remarks(a).joined(separator: lang == .en ? "; " : "；")),
+                csvText(w.remarks(a).joined(separator: w.clauseSep)),
                 w.provisionalNote(a),
             ]
             out += csvLine(row)

@@ -47,16 +47,16 @@ struct HTMLReport {
         h += "<title>\(e(w.t("report.html.title", p.title)))</title>\n<style>\n\(Self.css)</style>\n</head>\n<body>\n"
         h += "<header>\n<h1>\(e(w.t("report.html.title", p.title)))</h1>\n<p class=\"meta\">"
         h += [
-            "\(e(w.t("report.html.panel")))：\(e(p.title))（\(e(p.id))）",
-            "\(e(w.t("report.html.rubric")))：\(e(w.rubric.displayName(lang)))",
-            "\(e(w.t("report.html.round")))：<strong>\(e(results.round))</strong>",
-            "\(e(w.t("report.html.date")))：\(e(date))",
+            "\(e(w.t("report.html.panel")))\(w.colon)\(e(p.title))\(e(w.paren(p.id)))",
+            "\(e(w.t("report.html.rubric")))\(w.colon)\(e(w.rubric.displayName(lang)))",
+            "\(e(w.t("report.html.round")))\(w.colon)<strong>\(e(results.round))</strong>",
+            "\(e(w.t("report.html.date")))\(w.colon)\(e(date))",
         ].joined(separator: " · ")
         h += "</p>\n<p class=\"meta\">"
         h += [
-            "\(e(w.t("report.html.method")))：\(e(w.methodLong(results.settings.method)))",
-            "\(e(w.t("report.html.view")))：\(e(w.view(results.settings.view)))",
-            "\(e(w.t("report.html.quorum")))：\(results.settings.quorum)",
+            "\(e(w.t("report.html.method")))\(w.colon)\(e(w.methodLong(results.settings.method)))",
+            "\(e(w.t("report.html.view")))\(w.colon)\(e(w.view(results.settings.view)))",
+            "\(e(w.t("report.html.quorum")))\(w.colon)\(results.settings.quorum)",
         ].joined(separator: " · ")
         h += "</p>\n"
         if let at = p.sealedAt {
@@ -162,7 +162,7 @@ struct HTMLReport {
         guard !results.flags.isEmpty else { return h + "<p>\(e(w.t("report.html.no_flags")))</p>\n</section>\n" }
         h += "<ul class=\"flags\">\n"
         for f in results.flags {
-            h += "<li><span class=\"flag-kind\">\(e(w.kind(f.kind)))</span>：\(e(f.explanation(lang)))</li>\n"
+            h += "<li><span class=\"flag-kind\">\(e(w.kind(f.kind)))</span>\(w.colon)\(e(f.explanation(lang)))</li>\n"
         }
         return h + "</ul>\n</section>\n"
     }
@@ -182,7 +182,7 @@ struct HTMLReport {
             h += "<td class=\"num\">\(r.recusedFrom.count)</td><td class=\"num\">\(r.compared)</td>"
             h += "<td class=\"num\">\(n(r.meanDeviation))</td><td class=\"num\">\(n(r.standardError))</td>"
             h += "<td class=\"num\">\(n(r.t))</td><td class=\"num\">\(n(r.rankCorrelation))</td>"
-            h += "<td class=\"flagged\">\(e(r.flags.map(w.kind).joined(separator: "、")))</td></tr>\n"
+            h += "<td class=\"flagged\">\(e(r.flags.map(w.kind).joined(separator: w.listSep)))</td></tr>\n"
         }
         return h + "</tbody>\n</table>\n</section>\n"
     }
@@ -236,15 +236,15 @@ struct HTMLReport {
         let top = results.indicators.filter { $0.level <= 2 }
         for a in results.ranked {
             h += "<section class=\"applicant\" id=\"a-\(anchor(a.id))\">\n"
-            h += "<h3>\(e(a.name))（\(e(a.id))）</h3>\n<p>"
-            var facts = ["\(e(w.t("report.h.status")))：\(e(w.status(a)))"]
+            h += "<h3>\(e(a.name))\(e(w.paren(a.id)))</h3>\n<p>"
+            var facts = ["\(e(w.t("report.h.status")))\(w.colon)\(e(w.status(a)))"]
             if a.status == .graded {
-                facts.append("\(e(w.t("report.h.total")))：<strong>\(n(a.total))</strong>\(a.provisional ? provMark : "")")
-                facts.append("\(e(w.t("report.h.grade")))：<strong>\(e(w.grade(a)))</strong>\(a.gradeProvisional ? provMark : "")")
-                facts.append("\(e(w.t("report.h.rank")))：\(e(w.rank(a)))")
+                facts.append("\(e(w.t("report.h.total")))\(w.colon)<strong>\(n(a.total))</strong>\(a.provisional ? provMark : "")")
+                facts.append("\(e(w.t("report.h.grade")))\(w.colon)<strong>\(e(w.grade(a)))</strong>\(a.gradeProvisional ? provMark : "")")
+                facts.append("\(e(w.t("report.h.rank")))\(w.colon)\(e(w.rank(a)))")
             }
-            facts.append("\(e(w.t("report.h.counted")))：\(a.counted.count)")
-            facts.append("\(e(w.t("report.h.method")))：\(e(w.methodShort(a.method)))")
+            facts.append("\(e(w.t("report.h.counted")))\(w.colon)\(a.counted.count)")
+            facts.append("\(e(w.t("report.h.method")))\(w.colon)\(e(w.methodShort(a.method)))")
             h += facts.joined(separator: " · ") + "</p>\n"
             h += "<p class=\"muted\">\(e(w.t("report.html.views", n(a.totalsView), n(a.indicatorsView))))</p>\n"
             if a.provisional { h += "<p class=\"prov\">\(e(w.provisionalNote(a, brief: true)))</p>\n" }
@@ -256,10 +256,10 @@ struct HTMLReport {
                 h += "<ul>" + remarks.map { "<li>\(e($0))</li>" }.joined() + "</ul>\n"
             }
             if !a.recused.isEmpty {
-                h += "<p class=\"muted\">\(e(w.t("report.html.recused", a.recused.map(w.reviewerName).joined(separator: "、"))))</p>\n"
+                h += "<p class=\"muted\">\(e(w.t("report.html.recused", a.recused.map(w.reviewerName).joined(separator: w.listSep))))</p>\n"
             }
             if !a.unsubmitted.isEmpty {
-                h += "<p class=\"muted\">\(e(w.t("report.html.unsubmitted", a.unsubmitted.map(w.reviewerName).joined(separator: "、"))))</p>\n"
+                h += "<p class=\"muted\">\(e(w.t("report.html.unsubmitted", a.unsubmitted.map(w.reviewerName).joined(separator: w.listSep))))</p>\n"
             }
             h += "<div class=\"cols\"><div>\n"
             h += "<table class=\"breakdown\"><caption class=\"muted\">\(e(w.t("report.html.breakdown")))</caption>\n<thead><tr>"
@@ -276,7 +276,7 @@ struct HTMLReport {
             let flags = results.flags(for: a.id)
             if !flags.isEmpty {
                 h += "<ul class=\"flags\">" + flags.map {
-                    "<li><span class=\"flag-kind\">\(e(w.kind($0.kind)))</span>：\(e($0.explanation(lang)))</li>"
+                    "<li><span class=\"flag-kind\">\(e(w.kind($0.kind)))</span>\(w.colon)\(e($0.explanation(lang)))</li>"
                 }.joined(separator: "\n") + "</ul>\n"
             }
             h += "</div></div>\n</section>\n"

@@ -52,6 +52,12 @@ struct Words {
 
     func t(_ key: String, _ args: String...) -> String { Catalog.text(key, args, lang) }
 
+    var colon: String { lang == .en ? ": " : "：" }
+    var listSep: String { lang == .en ? ", " : "、" }
+    var clauseSep: String { lang == .en ? "; " : "；" }
+    /// " (s)" in English, "（s）" in Chinese.
+    func paren(_ s: String) -> String { lang == .en ? " (\(s))" : "（\(s)）" }
+
     func status(_ a: ApplicantResult) -> String { t("report.status.\(a.status.rawValue)") }
 
     func grade(_ a: ApplicantResult) -> String {
@@ -97,10 +103,10 @@ struct Words {
         }
         if !a.quorumMet { out.append(t("report.reason.quorum", String(a.counted.count), String(a.quorum))) }
         if !a.missingData.isEmpty {
-            out.append(t("report.reason.data", a.missingData.map(indicatorName).joined(separator: "、")))
+            out.append(t("report.reason.data", a.missingData.map(indicatorName).joined(separator: listSep)))
         }
         if !a.sheetsWithGaps.isEmpty {
-            out.append(t("report.reason.gaps", a.sheetsWithGaps.map(reviewerName).joined(separator: "、")))
+            out.append(t("report.reason.gaps", a.sheetsWithGaps.map(reviewerName).joined(separator: listSep)))
         }
         return out
     }
@@ -111,7 +117,7 @@ struct Words {
         return FlagKind.allCases.compactMap { k in
             let n = fs.filter { $0.kind == k }.count
             return n == 0 ? nil : "\(kind(k)) \(n)"
-        }.joined(separator: lang == .en ? "; " : "；")
+        }.joined(separator: clauseSep)
     }
 
     /// What provisional numbers an applicant's result used, or "" when none. `brief` lists at most three
@@ -127,7 +133,7 @@ struct Words {
             parts = Array(parts.prefix(3)) + [t("report.notice.more", String(parts.count - 3))]
         }
         if a.gradeProvisional { parts.append(t("report.notice.grade_only")) }
-        return t("report.notice.applicant", parts.joined(separator: "、"))
+        return t("report.notice.applicant", parts.joined(separator: listSep))
     }
 
     /// The panel-wide provisional notice lines (empty when no provisional number contributed).
@@ -137,15 +143,15 @@ struct Words {
         var lines = [t("report.notice.provisional")]
         if !p.nodes.isEmpty {
             lines.append(t("report.notice.nodes", p.nodes.map { id in
-                let note = rubric.node(id)?.note.map { "（\($0)）" } ?? ""
+                let note = rubric.node(id)?.note.map { paren($0) } ?? ""
                 return indicatorName(id) + (lang == .en ? "" : note)
-            }.joined(separator: "；")))
+            }.joined(separator: clauseSep)))
         }
         if !p.gates.isEmpty {
             let gates = rubric.variant(results.settings.variant)?.gates ?? []
             lines.append(t("report.notice.gates", p.gates.map { id in
                 gates.first { $0.id == id }.map { lang == .en ? ($0.nameEn ?? $0.name) : $0.name } ?? id
-            }.joined(separator: "、")))
+            }.joined(separator: listSep)))
         }
         if p.gradesProvisional && results.applicants.contains(where: { $0.gradeProvisional }) {
             lines.append(t("report.notice.grades", results.rubric.gradesNote ?? ""))

@@ -22,7 +22,7 @@ public enum ResultsText {
             [w.rank(a), a.id, a.name, a.total.map { formatNumber($0) + (a.provisional ? " ※" : "") } ?? "—",
              a.status == .graded ? w.grade(a) : w.status(a), String(a.counted.count), w.methodShort(a.method),
              w.num(a.totalsView), w.num(a.indicatorsView), w.flagSummary(a),
-             w.remarks(a).joined(separator: lang == .en ? "; " : "；")]
+             w.remarks(a).joined(separator: w.clauseSep)]
         }
         return TableText(headers: headers, rows: rows, rightAligned: [0, 3, 5, 7, 8])
     }
@@ -34,7 +34,7 @@ public enum ResultsText {
                        "report.h.mean_dev", "report.h.se", "report.h.t", "report.h.rho", "report.h.flags"].map { w.t($0) }
         let rows = results.reviewers.map { r -> [String] in
             [r.id, r.name, String(r.sheetsCounted), String(r.compared), w.num(r.meanDeviation), w.num(r.standardError),
-             w.num(r.t), w.num(r.rankCorrelation), r.flags.map(w.kind).joined(separator: "、")]
+             w.num(r.t), w.num(r.rankCorrelation), r.flags.map(w.kind).joined(separator: w.listSep)]
         }
         return TableText(headers: headers, rows: rows, rightAligned: [2, 3, 4, 5, 6, 7])
     }
@@ -49,8 +49,8 @@ public enum ResultsText {
         let w = Words(lang: lang, results: results, rubric: rubric)
         let p = results.panel
         var lines = [
-            "\(w.t("report.html.panel"))：\(p.title)（\(p.id)） · \(w.t("report.html.rubric"))：\(rubric.displayName(lang)) · \(w.t("report.html.round"))：\(results.round)",
-            "\(w.t("report.html.method"))：\(w.methodLong(results.settings.method)) · \(w.t("report.html.view"))：\(w.view(results.settings.view)) · \(w.t("report.html.quorum"))：\(results.settings.quorum)",
+            "\(w.t("report.html.panel"))\(w.colon)\(p.title)\(w.paren(p.id)) · \(w.t("report.html.rubric"))\(w.colon)\(rubric.displayName(lang)) · \(w.t("report.html.round"))\(w.colon)\(results.round)",
+            "\(w.t("report.html.method"))\(w.colon)\(w.methodLong(results.settings.method)) · \(w.t("report.html.view"))\(w.colon)\(w.view(results.settings.view)) · \(w.t("report.html.quorum"))\(w.colon)\(results.settings.quorum)",
             w.t("report.html.counts", String(results.counts.graded), String(results.counts.incomplete), String(results.counts.ineligible)),
         ]
         lines += w.agreementLines()

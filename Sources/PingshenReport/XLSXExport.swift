@@ -218,7 +218,7 @@ extension ReportExporter {
     /// 异常标记 (flags) and 说明 (panel, settings, agreement, provisional notice).
     public static func xlsx(_ results: PanelResults, rubric: Rubric, lang: Lang, date: String) throws -> Data {
         let w = Words(lang: lang, results: results, rubric: rubric)
-        let sep = lang == .en ? "; " : "；"
+        let sep = w.clauseSep
         var sheets: [XSheet] = []
 
         // 结果
@@ -245,7 +245,7 @@ extension ReportExporter {
         let numerals = ["一", "二", "三", "四", "五", "六"]
         let nodeHeaders: [XCell] = results.indicators.map { ind in
             let lvl = lang == .en ? "L\(ind.level) " : "\(numerals[min(ind.level, numerals.count) - 1])级 "
-            return .header(lvl + ind.displayName(lang) + "（\(formatNumber(ind.weight))）" + (ind.provisional ? " ※" : ""))
+            return .header(lvl + ind.displayName(lang) + w.paren(formatNumber(ind.weight)) + (ind.provisional ? " ※" : ""))
         }
         var irows: [[XCell]] = [[.header(w.t("report.h.applicant_id")), .header(w.t("report.h.applicant")),
                                  .header(w.t("report.h.status"))] + nodeHeaders]
@@ -287,7 +287,7 @@ extension ReportExporter {
         // 说明
         let p = results.panel
         var notes: [[XCell]] = [[.header(w.t("report.h.item")), .header(w.t("report.h.explanation"))]]
-        notes.append([.text(w.t("report.html.panel")), .text("\(p.title)（\(p.id)）")])
+        notes.append([.text(w.t("report.html.panel")), .text(p.title + w.paren(p.id))])
         notes.append([.text(w.t("report.html.rubric")), .text(rubric.displayName(lang))])
         notes.append([.text(w.t("report.html.round")), .text(results.round)])
         notes.append([.text(w.t("report.html.date")), .text(date)])

@@ -133,7 +133,7 @@ extension Catalog {
         "report.html.reviewer_chart": ("每位专家总分与其余专家平均分之差的均值（圆点），横线为 ±2 个标准误；虚线为 ±{0} 分的提示阈值；红色为已提示的专家。", "Each reviewer's mean difference from the other reviewers' mean total (dot) with ±2 standard errors (bar); dashed lines at ±{0} points mark the flag threshold; red marks a flagged reviewer."),
         "report.html.applicants": ("各申报单位得分明细", "Each applicant's scores"),
         "report.html.distribution": ("圆点为各专家总分（空心为被去掉的最高分/最低分），竖线为综合得分。", "Dots: each reviewer's total (hollow: dropped by the trimmed mean); bar: the combined score."),
-        "report.html.breakdown": ("一级、二级指标得分（逐项指标汇总视角）", "Points by 一级 and 二级 indicator (indicators view)"),
+        "report.html.breakdown": ("一级、二级指标得分（逐项指标汇总视角）", "Points by first- and second-level indicator (indicators view)"),
         "report.html.failed_gates": ("未满足的基本条件", "Failed eligibility gates"),
         "report.html.recused": ("回避专家：{0}", "Recused reviewers: {0}"),
         "report.html.unsubmitted": ("未提交评分表：{0}", "Sheets not submitted: {0}"),
