@@ -106,7 +106,8 @@ struct SampleGenerate: PingshenCommand {
             rubricId = rubric ?? ""
             options = SampleOptions(panel: panel ?? "sample", round: round ?? "初评", variant: variant,
                                     applicants: n ?? 0, reviewers: k ?? 0, seed: seedValue ?? 1)
-            if let harshCount { options.harsh = harshCount }
+            // A panel of one or two reviewers has no majority to be harsh against.
+            if let harshCount { options.harsh = harshCount } else if (k ?? 0) < 3 { options.harsh = 0 }
             if let lenientCount { options.lenient = lenientCount }
             if let biasPoints { options.bias = biasPoints }
             if let wild { options.wildRate = wild }

@@ -66,6 +66,17 @@ struct SampleCommandTests {
         }
     }
 
+    @Test("a panel of two reviewers gets no harsh reviewer by default")
+    func smallPanel() throws {
+        let dir = try sampleTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runPingshen(["sample", "generate", "--rubric", "tech-innovation-demo-enterprise", "--applicants", "4",
+                                 "--reviewers", "2", "--out", dir])
+        #expect(r.code == 0, "\(r.err)")
+        let planted = try PlantedLoader.parse(try readFile("\(dir)/planted.yaml"), file: "planted.yaml").get()
+        #expect(planted.harsh.isEmpty && planted.seed == 1)
+    }
+
     @Test("existing files are kept unless --force")
     func noOverwrite() throws {
         let dir = try sampleTempDir()
