@@ -394,6 +394,8 @@ struct CompiledRubric {
     let leafNode: [Int]
     let leafIds: [String]
     let leafWeight: [Double]
+    /// Per leaf: the smallest difference a reviewer can make (a discretionary step, the gap between tiers).
+    let leafStep: [Double?]
     let isValueLeaf: [Bool]
     let pointsLeaves: [Int]
     let valueLeaves: [Int]
@@ -468,6 +470,7 @@ struct CompiledRubric {
         self.leafNode = leafNode
         self.leafIds = leafNode.map { nodes[$0].id }
         self.leafWeight = leafNode.map { nodes[$0].weight }
+        self.leafStep = leafNode.map { scoreStep(nodes[$0]) }
         self.isValueLeaf = leafNode.map { nodes[$0].input == .value }
         self.pointsLeaves = leafNode.indices.filter { nodes[leafNode[$0]].input != .value }
         self.valueLeaves = leafNode.indices.filter { nodes[leafNode[$0]].input == .value }
@@ -808,4 +811,17 @@ public func aggregatePanel(_ snapshot: PanelSnapshot, _ rubric: Rubric, config: 
                            round: String? = nil, method: AggregationMethod? = nil) throws -> PanelResults {
     try aggregatePanel(snapshot, rubric, settings: config.aggregation, outliers: config.outliers,
                        round: round, method: method)
+}
+
+/// The smallest difference between two allowed scores of a leaf: the discretionary step, the smallest gap
+/// between tiers, the whole weight for an award; nil for an unrestricted discretionary leaf or a value leaf.
+func scoreStep(_ leaf: RubricNode) -> Double? {
+    switch leaf.rule {
+    case .discretionary(let step)?: return step
+    case .award?: return leaf.weight
+    case .tiers(let tiers)?:
+        let pts = tiers.map(\.points).sorted()
+        return zip(pts, pts.dropFirst()).map { $1 - $0 }.filter { $0 > 1e-9 }.min()
+    default: return nil
+    }
 }

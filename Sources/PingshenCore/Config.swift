@@ -39,6 +39,9 @@ public struct OutlierSettings: Sendable, Equatable {
     /// A single score is flagged only when it is also this share of the indicator's weight away from
     /// the others' median (so tiny indicators do not flag noise).
     public var scoreFloorShare: Double
+    /// The others' spread (1.4826 × MAD) is taken as at least this share of the weight (and at least the
+    /// leaf's score step) when computing the robust z.
+    public var scoreScaleFloorShare: Double
     /// Panel disagreement on an applicant: range of totals above this share of the rubric total.
     public var disagreementRangeShare: Double
     /// Severity / leniency: mean signed deviation (points of the total) above which a reviewer is flagged…
@@ -50,11 +53,13 @@ public struct OutlierSettings: Sendable, Equatable {
     /// Fewest applicants a reviewer must have scored for bias and consistency to be judged.
     public var minApplicantsForReviewerFlags: Int
 
-    public init(scoreZ: Double = 3.5, scoreFloorShare: Double = 0.2, disagreementRangeShare: Double = 0.2,
+    public init(scoreZ: Double = 3.5, scoreFloorShare: Double = 0.2, scoreScaleFloorShare: Double = 0.05,
+                disagreementRangeShare: Double = 0.2,
                 biasPoints: Double = 4, biasT: Double = 2.5, minRankCorrelation: Double = 0.3,
                 minApplicantsForReviewerFlags: Int = 4) {
         self.scoreZ = scoreZ
         self.scoreFloorShare = scoreFloorShare
+        self.scoreScaleFloorShare = scoreScaleFloorShare
         self.disagreementRangeShare = disagreementRangeShare
         self.biasPoints = biasPoints
         self.biasT = biasT

@@ -134,9 +134,12 @@ func detectOutliers(matrix: ScoreMatrix, rubric cr: CompiledRubric, snapshot: Pa
     let total = cr.total
 
     /// Leave-one-out checks of the first `c` entries of `values` (reviewer rows in `owner`).
-    func singleScoreChecks(_ c: Int, weight: Double, applicant a: Int, leaf li: Int?) {
+    func singleScoreChecks(_ c: Int, weight: Double, step: Double?, applicant a: Int, leaf li: Int?) {
         guard c >= minOthersForScoreCheck + 1, weight > 0 else { return }
         let floor = s.scoreFloorShare * weight
+        // The spread of the others is never taken as smaller than the score step or a share of the weight,
+        // so that a unanimous panel (MAD = 0) does not make a one-step difference look extreme.
+        let minScale = Swift.max(step ?? 0, s.scoreScaleFloorShare * weight)
         for k in 0..<c { sorted[k] = values[k] }
         sorted.withUnsafeMutableBufferPointer { insertionSort($0, count: c) }
         let n = c - 1
@@ -154,17 +157,14 @@ func detectOutliers(matrix: ScoreMatrix, rubric cr: CompiledRubric, snapshot: Pa
                 insertionSort(w, count: n)
                 return sortedMedian(w, count: n)
             }
-            var z: Double?
-            if mad > 1e-12 {
-                let zz = dev / (Statistics.madScale * mad)
-                guard abs(zz) > s.scoreZ else { continue }
-                z = zz
-            }
+            // minScale > 0 because weight > 0, so z is always defined.
+            let z = dev / Swift.max(Statistics.madScale * mad, minScale)
+            guard abs(z) > s.scoreZ else { continue }
             let r = matrix.reviewer[owner[k]]
             let rev = snapshot.reviewers[r]
             let app = snapshot.applicants[a]
-            let zZh = z.map(f2) ?? Catalog.text("report.flag.z_unanimous", [], .zh)
-            let zEn = z.map(f2) ?? Catalog.text("report.flag.z_unanimous", [], .en)
+            let zZh = f2(z)
+            let zEn = zZh
             let text: (String, String)
             if let li {
                 let node = cr.leafNode[li]
@@ -220,7 +220,7 @@ func detectOutliers(matrix: ScoreMatrix, rubric cr: CompiledRubric, snapshot: Pa
             values[k] = matrix.total[r0 + k]
             owner[k] = r0 + k
         }
-        singleScoreChecks(m, weight: total, applicant: a, leaf: nil)
+        singleScoreChecks(m, weight: total, step: nil, applicant: a, leaf: nil)
         for li in cr.pointsLeaves {
             var c = 0
             for row in r0..<r1 {
@@ -231,7 +231,7 @@ func detectOutliers(matrix: ScoreMatrix, rubric cr: CompiledRubric, snapshot: Pa
                     c += 1
                 }
             }
-            singleScoreChecks(c, weight: cr.leafWeight[li], applicant: a, leaf: li)
+            singleScoreChecks(c, weight: cr.leafWeight[li], step: cr.leafStep[li], applicant: a, leaf: li)
         }
 
         // Pairs for the reviewer statistics.

@@ -41,12 +41,13 @@ public enum ConfigLoader {
                 }
             }
         }
-        let outlierKeys: Set<String> = ["score_z", "score_floor_share", "disagreement_range_share", "bias_points",
+        let outlierKeys: Set<String> = ["score_z", "score_floor_share", "score_scale_floor_share", "disagreement_range_share", "bias_points",
                                         "bias_t", "min_rank_correlation", "min_applicants_for_reviewer_flags"]
         if let o = r.mapping(m["outliers"], allowed: outlierKeys, context: "outliers") {
             let c = "outliers"
             if let v = r.number(o, "score_z", context: c) { config.outliers.scoreZ = v }
             if let v = r.number(o, "score_floor_share", context: c) { config.outliers.scoreFloorShare = v }
+            if let v = r.number(o, "score_scale_floor_share", context: c) { config.outliers.scoreScaleFloorShare = v }
             if let v = r.number(o, "disagreement_range_share", context: c) { config.outliers.disagreementRangeShare = v }
             if let v = r.number(o, "bias_points", context: c) { config.outliers.biasPoints = v }
             if let v = r.number(o, "bias_t", context: c) { config.outliers.biasT = v }

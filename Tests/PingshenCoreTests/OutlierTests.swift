@@ -96,7 +96,7 @@ struct OutlierTests {
         #expect(res.applicant("A06")?.flagCount == res.flags.filter { $0.applicant == "A06" }.count)
     }
 
-    @Test("When the others agree exactly (MAD = 0) the floor alone decides")
+    @Test("When the others agree exactly (MAD = 0) the spread counts as at least 5% of the weight")
     func madZero() throws {
         let rubric = tinyRubric()
         var b = PanelBuilder(rubric: "tiny", reviewers: 5, applicants: ["A1", "A2"], variant: "std")
@@ -110,8 +110,28 @@ struct OutlierTests {
         #expect(res.flags.count == 1)
         let f = try #require(res.flags.first)
         #expect(f.kind == .wildScore && f.applicant == "A1" && f.reviewer == "r5" && f.indicator == "a1")
-        #expect(f.statistic == nil && f.reference == 20 && f.deviation == 6 && f.threshold == 6 && f.count == 4)
-        #expect(f.explanationZh.contains("其余专家分数完全一致") && f.explanationEn.contains("agree exactly"))
+        // s = max(1.4826 × 0, step, 0.05 × 30 = 1.5) = 1.5, so z = 6 / 1.5 = 4 > 3.5; A2's 5 is under the floor of 6.
+        #expect(f.statistic == 4 && f.reference == 20 && f.deviation == 6 && f.threshold == 6 && f.count == 4)
+        #expect(f.explanationZh.contains("4") && f.explanationEn.contains("4"))
+    }
+
+    @Test("On a small indicator, one or two steps from a unanimous panel is not wild; four steps is")
+    func smallIndicatorUnanimous() throws {
+        // s: 4 points in 0.5 steps (floor 0.2 × 4 = 0.8; spread at least max(0.5, 0.05 × 4) = 0.5).
+        let rubric = Rubric(id: "small", name: "小指标", total: 100,
+                            grades: [GradeBand(name: "合格", min: 60), GradeBand(name: "不合格", min: 0)],
+                            root: [RubricNode(id: "s", name: "小", weight: 4, input: .points, rule: .discretionary(step: 0.5)),
+                                   RubricNode(id: "big", name: "大", weight: 96, input: .points, rule: .discretionary(step: 0.5))])
+        var b = PanelBuilder(rubric: "small", reviewers: 5, applicants: ["A1", "A2", "A3"])
+        for r in 1...5 {
+            b.sheet("r\(r)", "A1", ["s": r == 5 ? 2.5 : 3.5, "big": 80])  // 1 point: z = 1 / 0.5 = 2
+            b.sheet("r\(r)", "A2", ["s": r == 5 ? 2.5 : 3, "big": 80])    // 0.5 point: under the floor
+            b.sheet("r\(r)", "A3", ["s": r == 5 ? 1 : 3, "big": 80])      // 2 points: z = 4 > 3.5
+        }
+        let res = try run(b, rubric)
+        let wild = res.flags.filter { $0.kind == .wildScore }
+        #expect(wild.count == 1)
+        #expect(wild.first?.applicant == "A3" && wild.first?.statistic == -4)
     }
 
     @Test("Panel disagreement: range above the share of the total, with its standard deviation")
