@@ -8,6 +8,14 @@ struct DataCommand: ParsableCommand {
         commandName: "data", abstract: "Applicants' verified data (核定数据).", subcommands: [DataImport.self])
 }
 
+/// One file's problems in line order (stable: problems of one line keep their order).
+private func byLine(_ errors: [PingshenError]) -> [PingshenError] {
+    errors.enumerated().sorted {
+        let l0 = $0.element.location?.line ?? 0, l1 = $1.element.location?.line ?? 0
+        return l0 != l1 ? l0 < l1 : $0.offset < $1.offset
+    }.map(\.element)
+}
+
 /// Throws every problem of the files plus a last line saying nothing was imported.
 private func refuse(_ errors: [PingshenError]) throws -> Never {
     throw PingshenErrors(errors + [PingshenError("store.nothing_imported")])
@@ -29,24 +37,27 @@ struct DataImport: PingshenCommand {
         let existing = try store.allData(panel: panel)
         var errors: [PingshenError] = []
         var inputs: [DataInput] = []
-        var firstBlock: [String: String] = [:]
+        var firstBlock: [String: (file: String, line: Int)] = [:]
         for file in files {
-            let bytes = try readLineFileBytes(file)
-            let resolved = parseLineFile(bytes: bytes, file: file).flatMap {
-                resolveData($0, file: file, rubric: ctx.rubric, panel: panel, applicants: applicants, existing: existing)
-            }
-            switch resolved {
-            case .failure(let e): errors += e.errors
-            case .success(let list):
-                for d in list {
-                    if let first = firstBlock[d.applicant] {
-                        errors.append(PingshenError("store.line_duplicate_data", [d.applicant, first],
-                                                    at: SourceLocation(file: file, line: d.line, field: "applicant")))
+            let (blocks, parseErrors) = parseLineBlocks(bytes: try readLineFileBytes(file), file: file)
+            var fileErrors = parseErrors
+            for b in blocks {
+                guard let a = b.applicant else { continue }
+                if let first = firstBlock[a.value] {
+                    // Within one file the resolver reports it; across files, here.
+                    if first.file != file {
+                        fileErrors.append(PingshenError("store.line_duplicate_data", [a.value, "\(first.file):\(first.line)"],
+                                                        at: SourceLocation(file: file, line: b.line, field: "applicant")))
                     }
-                    firstBlock[d.applicant] = "\(file):\(d.line)"
+                } else {
+                    firstBlock[a.value] = (file, b.line)
                 }
-                inputs += list
             }
+            switch resolveData(blocks, file: file, rubric: ctx.rubric, panel: panel, applicants: applicants, existing: existing) {
+            case .failure(let e): fileErrors += e.errors
+            case .success(let list): inputs += list
+            }
+            errors += byLine(fileErrors)
         }
         if !errors.isEmpty { try refuse(errors) }
         let s = try store.importData(panel: panel, inputs, actor: actor.resolve())
@@ -77,40 +88,48 @@ struct ImportCommand: PingshenCommand {
 
         var errors: [PingshenError] = []
         var inputs: [SheetInput] = []
-        var firstBlock: [String: String] = [:]
+        var firstBlock: [String: (file: String, line: Int)] = [:]
         for file in files {
-            let bytes = try readLineFileBytes(file)
-            let resolved = parseLineFile(bytes: bytes, file: file).flatMap {
-                resolveSheets($0, file: file, index: ctx.index, panel: panel, reviewers: reviewers, applicants: applicants)
+            let (blocks, parseErrors) = parseLineBlocks(bytes: try readLineFileBytes(file), file: file)
+            var fileErrors = parseErrors
+            // Checks against the panel's state, block by block.
+            for b in blocks {
+                guard let r = b.reviewer, let a = b.applicant else { continue }
+                let key = r.value + "\u{1F}" + a.value
+                let at = SourceLocation(file: file, line: b.line, field: "applicant")
+                if let first = firstBlock[key] {
+                    if first.file != file {
+                        fileErrors.append(PingshenError("store.line_duplicate_sheet",
+                                                        [r.value, a.value, "\(first.file):\(first.line)"], at: at))
+                    }
+                } else {
+                    firstBlock[key] = (file, b.line)
+                }
+                if recused.contains(key) {
+                    fileErrors.append(PingshenError("store.recused", [r.value, a.value], at: at))
+                }
+                if stored[key]?.submitted == true {
+                    fileErrors.append(PingshenError("store.submitted", [r.value, a.value, ctx.panel.round], at: at))
+                }
             }
-            switch resolved {
+            switch resolveSheets(blocks, file: file, index: ctx.index, panel: panel, reviewers: reviewers, applicants: applicants) {
             case .failure(let e):
-                errors += e.errors
+                fileErrors += e.errors
             case .success(let list):
-                for s in list {
-                    let key = s.reviewer + "\u{1F}" + s.applicant
-                    let at = SourceLocation(file: file, line: s.line, field: "applicant")
-                    if let first = firstBlock[key] {
-                        errors.append(PingshenError("store.line_duplicate_sheet", [s.reviewer, s.applicant, first], at: at))
-                    }
-                    firstBlock[key] = "\(file):\(s.line)"
-                    if recused.contains(key) {
-                        errors.append(PingshenError("store.recused", [s.reviewer, s.applicant], at: at))
-                    }
-                    if stored[key]?.submitted == true {
-                        errors.append(PingshenError("store.submitted", [s.reviewer, s.applicant, ctx.panel.round], at: at))
-                    }
-                    if submit {
-                        let have = stored[key]?.scored ?? []
+                if submit {
+                    for s in list {
+                        let have = stored[s.reviewer + "\u{1F}" + s.applicant]?.scored ?? []
                         let missing = pointsLeaves.filter { s.points[$0] == nil && !have.contains($0) }
                         if !missing.isEmpty {
-                            errors.append(PingshenError("store.line_incomplete",
-                                                        [s.reviewer, s.applicant, missing.joined(separator: ", ")], at: at))
+                            fileErrors.append(PingshenError("store.line_incomplete",
+                                                            [s.reviewer, s.applicant, missing.joined(separator: ", ")],
+                                                            at: SourceLocation(file: file, line: s.line, field: "applicant")))
                         }
                     }
                 }
                 inputs += list
             }
+            errors += byLine(fileErrors)
         }
         if !errors.isEmpty { try refuse(errors) }
         let why = try reason.map { try checkText($0, kind: env.t("store.h.reason"), max: 500) }

@@ -86,8 +86,16 @@ final class ScoreSession {
         let p = ctx.panel
         say(t("session.header", p.id, p.title, p.round, reviewer.id, reviewer.name, applicant.id, applicant.name,
               ctx.rubric.displayName(env.lang)))
-        cursor = leaves.firstIndex { $0.input != .value && points[$0.id] == nil } ?? leaves.count
-        let from = cursor < leaves.count ? leaves[cursor].id : "—"
+        // Resume at the first points leaf without points, showing the value leaves just before it; a
+        // sheet of value leaves only shows them all.
+        let firstOpen = leaves.firstIndex { $0.input != .value && points[$0.id] == nil }
+        if let firstOpen {
+            cursor = firstOpen
+            while cursor > 0 && leaves[cursor - 1].input == .value { cursor -= 1 }
+        } else {
+            cursor = points.isEmpty ? 0 : leaves.count
+        }
+        let from = firstOpen.map { leaves[$0].id } ?? (cursor < leaves.count ? leaves[cursor].id : "—")
         say(t("session.progress", String(scoredCount), String(pointsLeafCount), from))
         writeSaveFile()
         arrive()

@@ -85,6 +85,13 @@ public func parseLineFile(_ text: String, file: String) -> Result<[LineBlock], P
 
 /// Parses line-format bytes: refuses invalid UTF-8, NUL bytes and over-long lines by line number.
 public func parseLineFile(bytes: [UInt8], file: String) -> Result<[LineBlock], PingshenErrors> {
+    let (blocks, errors) = parseLineBlocks(bytes: bytes, file: file)
+    return errors.isEmpty ? .success(blocks) : .failure(PingshenErrors(errors))
+}
+
+/// Parses as far as possible: the blocks that could be read (without the lines in error) and every
+/// problem, sorted by line. Lets a caller check the readable part too and report everything at once.
+public func parseLineBlocks(bytes: [UInt8], file: String) -> (blocks: [LineBlock], errors: [PingshenError]) {
     var parser = LineParser(file: file)
     var lineNo = 0
     var start = 0
@@ -100,6 +107,32 @@ public func parseLineFile(bytes: [UInt8], file: String) -> Result<[LineBlock], P
         start = end + 1
     }
     return parser.finish()
+}
+
+/// Reads score sheets from a line-format file: parse, then check against the rubric and the panel.
+/// All problems of both steps come back together, sorted by line.
+public func readSheets(bytes: [UInt8], file: String, index: RubricIndex, panel: String,
+                       reviewers: Set<String>? = nil, applicants: Set<String>? = nil) -> Result<[SheetInput], PingshenErrors> {
+    let (blocks, parseErrors) = parseLineBlocks(bytes: bytes, file: file)
+    let resolved = resolveSheets(blocks, file: file, index: index, panel: panel, reviewers: reviewers, applicants: applicants)
+    return merge(parseErrors, resolved)
+}
+
+/// Reads applicant data from a line-format file: parse, then check against the rubric.
+public func readData(bytes: [UInt8], file: String, rubric: Rubric, panel: String, applicants: Set<String>? = nil,
+                     existing: [String: ApplicantData] = [:]) -> Result<[DataInput], PingshenErrors> {
+    let (blocks, parseErrors) = parseLineBlocks(bytes: bytes, file: file)
+    let resolved = resolveData(blocks, file: file, rubric: rubric, panel: panel, applicants: applicants, existing: existing)
+    return merge(parseErrors, resolved)
+}
+
+private func merge<T>(_ parseErrors: [PingshenError], _ resolved: Result<[T], PingshenErrors>) -> Result<[T], PingshenErrors> {
+    switch resolved {
+    case .success(let v):
+        return parseErrors.isEmpty ? .success(v) : .failure(PingshenErrors(parseErrors))
+    case .failure(let e):
+        return .failure(PingshenErrors(sortedByLine(parseErrors + e.errors)))
+    }
 }
 
 /// Characters allowed in ids (panels, reviewers, applicants, indicators) on a line.
@@ -304,15 +337,12 @@ private struct LineParser {
         if taken { fail("line.duplicate_header", [key], lineNo, key) }
     }
 
-    mutating func finish() -> Result<[LineBlock], PingshenErrors> {
+    mutating func finish() -> (blocks: [LineBlock], errors: [PingshenError]) {
         closeBlock()
         if errors.isEmpty && blocks.isEmpty {
             errors.append(PingshenError("line.no_blocks", [], at: SourceLocation(file: file)))
         }
-        if !errors.isEmpty {
-            return .failure(PingshenErrors(errors.sorted { ($0.location?.line ?? 0) < ($1.location?.line ?? 0) }))
-        }
-        return .success(blocks)
+        return (blocks, sortedByLine(errors))
     }
 }
 
