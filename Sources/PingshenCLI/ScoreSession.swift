@@ -433,6 +433,8 @@ final class ScoreSession {
         let p99 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.99).rounded(.up)) - 1)]
         say(t("session.timing", String(sorted.count), formatNumber(median, decimals: 3), formatNumber(p99, decimals: 3),
               formatNumber(sorted.last ?? 0, decimals: 3)))
+        // Machine-readable, for scripts/bench-scoring.sh.
+        say("timing-ms " + commitTimes.map { formatNumber($0, decimals: 4) }.joined(separator: " "))
     }
 }
 

@@ -24,7 +24,7 @@ public func canonicalInputText(_ s: PanelSnapshot) -> String {
     func rec(_ fields: [String?]) {
         lines.append(fields.map(canonicalField).joined(separator: "\t"))
     }
-    func num(_ v: Double) -> String { formatNumber(v, decimals: 6) }
+    func num(_ v: Double) -> String { canonicalNumber(v) }
     func scalarOrder(_ a: String, _ b: String) -> Bool {
         a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
     }
@@ -59,9 +59,31 @@ public func canonicalInputText(_ s: PanelSnapshot) -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
+/// A number in canonical records and the audit log: at most 6 decimals, trailing zeros dropped — the
+/// same text as `formatNumber(v, decimals: 6)`, without going through `String(format:)` (this runs
+/// once per stored score when a panel is digested).
+public func canonicalNumber(_ v: Double) -> String {
+    guard v.isFinite, abs(v) < 1e9 else { return formatNumber(v, decimals: 6) }
+    var n = Int64((v * 1_000_000).rounded())
+    if n == 0 { return "0" }
+    let negative = n < 0
+    if negative { n = -n }
+    var s = negative ? "-" : ""
+    s += String(n / 1_000_000)
+    let frac = n % 1_000_000
+    if frac != 0 {
+        var digits = String(frac)
+        digits = String(repeating: "0", count: 6 - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        s += "." + digits
+    }
+    return s
+}
+
 /// One field of a canonical record: `\N` for none, escapes for the separators.
 public func canonicalField(_ value: String?) -> String {
     guard let value else { return "\\N" }
+    if !value.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return value }
     var out = ""
     out.reserveCapacity(value.utf8.count)
     for ch in value.unicodeScalars {

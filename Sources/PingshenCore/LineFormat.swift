@@ -479,7 +479,7 @@ public func resolveSheets(_ blocks: [LineBlock], file: String, index: RubricInde
                 }
                 points = v
             }
-            if let problem = validatePoints(points, for: node) {
+            if !obviouslyValid(points, node), let problem = validatePoints(points, for: node) {
                 errors.append(PingshenError(problem.key, problem.args,
                                             at: SourceLocation(file: file, line: e.line, field: e.id)))
                 continue
@@ -611,6 +611,18 @@ public func resolveData(_ blocks: [LineBlock], file: String, rubric: Rubric, pan
         out.append(data)
     }
     return errors.isEmpty ? .success(out) : .failure(PingshenErrors(sortedByLine(errors)))
+}
+
+/// A fast yes for the common case, so that `validatePoints` (which formats its message eagerly) runs
+/// only for points that may be wrong.
+private func obviouslyValid(_ p: Double, _ leaf: RubricNode) -> Bool {
+    guard p >= 0, p <= leaf.weight else { return false }
+    switch leaf.rule {
+    case .discretionary(let step)?: return step.map { isMultiple(p, of: $0) } ?? true
+    case .award?: return p == 0 || p == leaf.weight
+    case .tiers(let tiers)?: return tiers.contains { $0.points == p }
+    default: return false
+    }
 }
 
 private func checkPanel(_ b: LineBlock, panel: String, fail: (String, [String], Int, String?) -> Void) {

@@ -477,7 +477,7 @@ func nowText() -> String {
 }
 
 /// Numbers in the audit log: at most 6 decimals, trailing zeros dropped.
-func numberText(_ v: Double) -> String { formatNumber(v, decimals: 6) }
+func numberText(_ v: Double) -> String { canonicalNumber(v) }
 
 /// Lower-case hex SHA-256 of a text.
 public func sha256Hex(_ text: String) -> String {

@@ -390,6 +390,21 @@ struct CanonicalTextTests {
             """)
     }
 
+    @Test("canonicalNumber writes what formatNumber(v, decimals: 6) writes")
+    func numbers() {
+        var values: [Double] = [0, -0.0, 1, -1, 0.5, 25.5, 1.0 / 3.0, 2.0 / 3.0, 0.0000005, 0.0000004999, 99.9999995,
+                                123456.789, 1e8 + 0.25, 999_999_999.5, 5e11, -42.125]
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            let scale = [1.0, 100, 10000, 1e7][Int(x >> 62)]
+            values.append((Double(x >> 11) / Double(1 << 53) - 0.3) * scale)
+        }
+        for v in values {
+            #expect(canonicalNumber(v) == formatNumber(v, decimals: 6), "\(v)")
+        }
+    }
+
     @Test("Any change of an input changes the text")
     func sensitive() {
         let base = canonicalInputText(snapshot(reversed: false))
