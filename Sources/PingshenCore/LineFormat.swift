@@ -135,6 +135,12 @@ private func merge<T>(_ parseErrors: [PingshenError], _ resolved: Result<[T], Pi
     }
 }
 
+/// Blanks between the parts of a line: what `trimmingCharacters(in: .whitespaces)` trims (tab and
+/// the space separators).
+func isBlankScalar(_ u: Unicode.Scalar) -> Bool {
+    u == " " || u == "\t" || u.properties.generalCategory == .spaceSeparator
+}
+
 /// Characters allowed in ids (panels, reviewers, applicants, indicators) on a line.
 func isLineIdScalar(_ u: Unicode.Scalar) -> Bool {
     switch u.value {
@@ -171,6 +177,10 @@ private struct LineParser {
             fail("line.nul", [], lineNo)
             return
         }
+        if !bytes.contains(where: { $0 >= 0x80 }) {
+            parseASCII(bytes, lineNo)
+            return
+        }
         guard let raw = String(validating: bytes, as: UTF8.self) else {
             fail("line.invalid_utf8", [], lineNo)
             return
@@ -199,7 +209,7 @@ private struct LineParser {
         let folded = isASCII ? raw : foldFullWidth(raw)
         let fs = Array(folded.unicodeScalars)
         var i = 0
-        while i < fs.count, fs[i].properties.isWhitespace { i += 1 }
+        while i < fs.count, isBlankScalar(fs[i]) { i += 1 }
         if i == fs.count || fs[i] == "#" { return }
 
         // note <id>: text — the text runs to the end of the line, unfolded, `#` included.
@@ -254,18 +264,62 @@ private struct LineParser {
         }
     }
 
+    /// The common case, a pure ASCII line, read byte by byte (the general path below handles the rest
+    /// and gives the same result for ASCII text).
+    mutating func parseASCII(_ b: ArraySlice<UInt8>, _ lineNo: Int) {
+        func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+        var s = b.startIndex
+        var e = b.endIndex
+        while s < e, isBlank(b[s]) { s += 1 }
+        if s == e || b[s] == 0x23 { return }
+        // `note ` lines (rare) take the general path.
+        if e - s > 5, b[s] == 0x6E, b[s + 1] == 0x6F, b[s + 2] == 0x74, b[s + 3] == 0x65, isBlank(b[s + 4]) {
+            parseLine(String(decoding: b, as: UTF8.self), lineNo)
+            return
+        }
+        if let hash = b[s..<e].firstIndex(of: 0x23) { e = hash }
+        while e > s, isBlank(b[e - 1]) { e -= 1 }
+        if e == s { return }
+        let body = b[s..<e]
+        if body.count >= 3 && body.allSatisfy({ $0 == 0x2D }) {
+            closeBlock()
+            return
+        }
+        func trimmed(_ x: ArraySlice<UInt8>) -> String {
+            var i = x.startIndex, j = x.endIndex
+            while i < j, isBlank(x[i]) { i += 1 }
+            while j > i, isBlank(x[j - 1]) { j -= 1 }
+            return String(decoding: x[i..<j], as: UTF8.self)
+        }
+        let eq = body.firstIndex(of: 0x3D)
+        let colon = body.firstIndex(of: 0x3A)
+        if let eq, colon.map({ eq < $0 }) ?? true {
+            let id = trimmed(body[body.startIndex..<eq])
+            guard !id.isEmpty, id.utf8.allSatisfy({ isLineIdScalar(Unicode.Scalar($0)) }) else {
+                fail("line.syntax", [String(decoding: body, as: UTF8.self)], lineNo)
+                return
+            }
+            parseEntry(id: id, valueText: trimmed(body[(eq + 1)...]), lineNo)
+        } else if let colon {
+            parseHeader(key: trimmed(body[body.startIndex..<colon]).lowercased(), value: trimmed(body[(colon + 1)...]),
+                        lineNo, String(decoding: body, as: UTF8.self))
+        } else {
+            fail("line.syntax", [String(decoding: body, as: UTF8.self)], lineNo)
+        }
+    }
+
     /// Recognises `note <id>:` and returns the id and the scalar index of the colon.
     func noteLine(_ fs: [Unicode.Scalar], from start: Int) -> (id: String, colon: Int)? {
         let word: [Unicode.Scalar] = ["n", "o", "t", "e"]
         guard fs.count > start + 5, Array(fs[start..<(start + 4)]) == word,
-              fs[start + 4].properties.isWhitespace else { return nil }
+              isBlankScalar(fs[start + 4]) else { return nil }
         var j = start + 4
-        while j < fs.count, fs[j].properties.isWhitespace { j += 1 }
+        while j < fs.count, isBlankScalar(fs[j]) { j += 1 }
         let idStart = j
         while j < fs.count, isLineIdScalar(fs[j]) { j += 1 }
         guard j > idStart else { return nil }
         let id = String(String.UnicodeScalarView(fs[idStart..<j]))
-        while j < fs.count, fs[j].properties.isWhitespace { j += 1 }
+        while j < fs.count, isBlankScalar(fs[j]) { j += 1 }
         guard j < fs.count, fs[j] == ":" else { return nil }
         return (id, j)
     }
@@ -282,10 +336,13 @@ private struct LineParser {
             return
         }
         let value: LineValue
-        switch valueText.lowercased() {
-        case "yes", "是": value = .yes
-        case "no", "否": value = .no
-        default:
+        if let v = parsePlainDecimal(valueText) {
+            value = .number(v, percent: false)
+        } else {
+            switch valueText.lowercased() {
+            case "yes", "是": value = .yes
+            case "no", "否": value = .no
+            default:
             var t = valueText
             var percent = false
             if t.hasSuffix("%") {
@@ -297,6 +354,7 @@ private struct LineParser {
                 return
             }
             value = .number(v, percent: percent)
+            }
         }
         if let first = entryLines[id] {
             fail("line.duplicate_entry", [id, String(first)], lineNo, id)
@@ -344,6 +402,28 @@ private struct LineParser {
         }
         return (blocks, sortedByLine(errors))
     }
+}
+
+/// `parseDecimal` for the common case of plain ASCII text without spaces (same rules: optional sign
+/// first, at most one dot, at least one digit, at most 32 characters, |v| ≤ 1e12, no negative zero);
+/// nil for anything else, which then takes `parseDecimal`.
+func parsePlainDecimal(_ text: String) -> Double? {
+    let u = text.utf8
+    guard !u.isEmpty, u.count <= 32 else { return nil }
+    var sawDigit = false, sawDot = false, i = 0
+    for c in u {
+        switch c {
+        case 0x2B, 0x2D: if i != 0 { return nil }
+        case 0x2E:
+            if sawDot { return nil }
+            sawDot = true
+        case 0x30...0x39: sawDigit = true
+        default: return nil
+        }
+        i += 1
+    }
+    guard sawDigit, let v = Double(text), v.isFinite, abs(v) <= maxAcceptedMagnitude else { return nil }
+    return v == 0 ? 0 : v
 }
 
 // MARK: - Resolving against a rubric

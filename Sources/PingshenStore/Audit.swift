@@ -37,7 +37,13 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
 func auditContent(pseq: Int, panel: String, at: String, actor: String, entity: String, field: String?,
                   old: String?, new: String?, reason: String?) -> String {
-    [String(pseq), panel, at, actor, entity, field, old, new, reason].map(canonicalField).joined(separator: "\t")
+    var s = String(pseq)
+    s.reserveCapacity(128)
+    for f in [panel, at, actor, entity, field, old, new, reason] {
+        s += "\t"
+        s += canonicalField(f)
+    }
+    return s
 }
 
 /// The outcome of checking a panel's audit chain.
@@ -71,6 +77,8 @@ struct AuditChain {
     var count: Int
     let at: String
     let actor: String
+    /// The prepared INSERT, kept for the rows of this transaction.
+    var insert: Statement?
 
     init(panel: String, head: String, count: Int, at: String, actor: String) {
         self.panel = panel
@@ -90,10 +98,11 @@ struct AuditChain {
         let content = auditContent(pseq: count, panel: panel, at: at, actor: actor, entity: entity, field: field,
                                    old: old, new: new, reason: reason)
         let hash = sha256Hex(head + "\n" + content)
-        let st = try db.cachedStatement(sql: """
+        let st = try insert ?? db.cachedStatement(sql: """
             INSERT INTO audit (panel_id, pseq, at, actor, entity, field, old, new, reason, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        insert = st
         try st.execute(arguments: [panel, count, at, actor, entity, field, old, new, reason, head, hash])
         head = hash
     }
@@ -106,15 +115,16 @@ struct AuditChain {
 }
 
 extension PanelStore {
-    /// The panel's audit log, oldest first.
-    public func auditLog(panel: String) throws -> [AuditEntry] {
+    /// The panel's audit log, oldest first; with `afterSeq`, only rows appended after that `seq` (a
+    /// change feed: `seq` only grows).
+    public func auditLog(panel: String, afterSeq: Int64 = 0) throws -> [AuditEntry] {
         try read { db in
             _ = try loadPanel(db, panel)
             var out: [AuditEntry] = []
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT seq, pseq, panel_id, at, actor, entity, field, old, new, reason, prev_hash, hash
-                FROM audit WHERE panel_id = ? ORDER BY pseq
-                """, arguments: [panel])
+                FROM audit WHERE panel_id = ? AND seq > ? ORDER BY pseq
+                """, arguments: [panel, afterSeq])
             while let r = try cursor.next() { out.append(try Self.auditEntry(r)) }
             return out
         }

@@ -481,7 +481,8 @@ func numberText(_ v: Double) -> String { canonicalNumber(v) }
 
 /// Lower-case hex SHA-256 of a text.
 public func sha256Hex(_ text: String) -> String {
-    let digest = SHA256.hash(data: Data(text.utf8))
+    var text = text
+    let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     let hex: [UInt8] = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(64)

@@ -94,6 +94,25 @@ struct LineFormatParseTests {
         #expect(b.notes.first?.text == "进展良好，已核实（见附件）")
     }
 
+    @Test("The ASCII fast path and the general path read the same statements alike")
+    func twoPaths() {
+        let lines = ["panel: P1", "  reviewer:r1  ", "applicant : a1", "goals=25.5", "\tsharing =  3 ", "x.y_z = -0",
+                     "leading-expert = YES", "new-patents = No", "rd-staff-share = 30 %", "bad line", "k: ", "q = 1e3",
+                     "Industry: 机械", "---", "----", "--", "note goals: a # b"]
+        let ascii = parse(lines.joined(separator: "\n"))
+        let general = parse(lines.map { $0 + " # 注" }.joined(separator: "\n"))
+        #expect(ascii.errors == general.errors)
+        #expect(ascii.blocks == general.blocks || (ascii.blocks.isEmpty && general.blocks.isEmpty))
+        #expect(!ascii.errors.isEmpty)
+        let ok = ["panel: P1", "  reviewer:r1  ", "applicant : a1", "goals=25.5", "\tsharing =  3 ", "x.y_z = -0",
+                  "leading-expert = YES", "new-patents = No", "rd-staff-share = 30 %"]
+        let a = parse(ok.joined(separator: "\n")), g = parse(ok.map { $0 + " # 注" }.joined(separator: "\n"))
+        #expect(a.errors.isEmpty)
+        #expect(a.blocks == g.blocks)
+        #expect(a.blocks.first?.entries.map { $0.value } == [.number(25.5, percent: false), .number(3, percent: false),
+                                                          .number(0, percent: false), .yes, .no, .number(30, percent: true)])
+    }
+
     @Test("A byte-order mark and CRLF line ends are accepted")
     func bomAndCRLF() throws {
         let text = "\u{FEFF}panel: P1\r\nreviewer: r1\r\napplicant: a1\r\ngoals = 3\r\n"
@@ -184,6 +203,35 @@ struct LineFormatParseTests {
         // A line of exactly 4096 bytes is accepted.
         let ok = Array(("panel: P1\nreviewer: r1\napplicant: a1\nnote goals: " + String(repeating: "x", count: 4096 - 12)).utf8)
         #expect(parseErrors(ok).isEmpty)
+    }
+
+    @Test("Random bytes and random statements never crash the parser; every refusal names a line")
+    func noCrash() {
+        var x: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+            return x
+        }
+        let pieces = ["panel: P1", "reviewer: r1", "applicant: a1", "goals = 3", "goals = ", "＝", "：", "％", "---",
+                      "note goals: x#y", "#", "是", "１e5", "\u{3000}", "\r", "industry: 机械", "a=b:c", "note : x", "-0",
+                      "99999999999999999999", "NaN", "\u{FEFF}", "note", "= 3", ": x"]
+        for round in 0..<600 {
+            var bytes: [UInt8] = []
+            for _ in 0..<(Int(next() % 12) + 1) {
+                if round % 2 == 0 {
+                    bytes += Array(pieces[Int(next() % UInt64(pieces.count))].utf8)
+                } else {
+                    for _ in 0..<Int(next() % 20) { bytes.append(UInt8(truncatingIfNeeded: next())) }
+                }
+                bytes.append(next() % 5 == 0 ? 0x0D : 0x0A)
+            }
+            if case .failure(let e) = parseLineFile(bytes: bytes, file: "fuzz") {
+                #expect(e.errors.allSatisfy { $0.location?.file == "fuzz" })
+                #expect(e.errors.allSatisfy { $0.location?.line != nil || $0.key == "line.no_blocks" })
+            }
+        }
     }
 
     @Test("What the writer writes, the parser reads back")

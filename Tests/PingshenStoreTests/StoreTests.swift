@@ -139,6 +139,16 @@ struct StoreTests {
         #expect(v.rows == log.count)
     }
 
+    @Test("auditLog(afterSeq:) returns only what was appended since (a change feed)")
+    func changeFeed() throws {
+        let t = try TempStore()
+        let s = t.store
+        let mark = try #require(try s.auditLog(panel: "P1").last?.seq)
+        try s.setPoints(panel: "P1", reviewer: "r2", applicant: "a2", leaf: "goals", points: 12, actor: "r2")
+        let feed = try s.auditLog(panel: "P1", afterSeq: mark)
+        #expect(feed.map { "\($0.entity) \($0.field ?? "") \($0.new ?? "")" } == ["sheet:r2/a2/初评 goals 12"])
+    }
+
     @Test("The audit log is append-only: UPDATE and DELETE are refused by the database")
     func appendOnly() throws {
         let t = try TempStore()
