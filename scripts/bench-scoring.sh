@@ -104,6 +104,15 @@ for i in range(1, SESSIONS + 1):
         if line.startswith("timing-ms "):
             commit += [float(x) for x in line.split()[1:]]
 
+# The disk's own cost of a durable commit: fsync of a 4 KiB append in the same directory.
+fsyncs = []
+probe = os.path.join(tmp, "fsync-probe")
+fd = os.open(probe, os.O_WRONLY | os.O_CREAT)
+for _ in range(200):
+    os.write(fd, b"x" * 4096)
+    t0 = time.perf_counter(); os.fsync(fd); fsyncs.append((time.perf_counter() - t0) * 1000)
+os.close(fd)
+
 integrity = subprocess.run(["sqlite3", DB, "PRAGMA integrity_check"], capture_output=True, text=True).stdout.strip() \
     if subprocess.run(["which", "sqlite3"], capture_output=True).returncode == 0 else "n/a"
 summary = {
@@ -114,6 +123,8 @@ summary = {
     "line_commit_ms_median": round(statistics.median(commit), 3), "line_commit_ms_p99": round(pct(commit, 99), 3),
     "line_roundtrip_ms_median": round(statistics.median(roundtrip), 3), "line_roundtrip_ms_p99": round(pct(roundtrip, 99), 3),
     "line_target_ms": 5, "lines_timed": len(commit), "sessions": SESSIONS, "integrity_check": integrity,
+    "fsync_ms_median": round(statistics.median(fsyncs), 3), "fsync_ms_p99": round(pct(fsyncs, 99), 3),
+    "load_average_1min": round(os.getloadavg()[0], 2),
 }
 print(f"import of {LINES} sheet lines ({len(blocks)} sheets): {import_s:.3f} s (target 3 s)")
 print(f"start-up to first prompt: median {summary['startup_to_prompt_ms_median']} ms, max {summary['startup_to_prompt_ms_max']} ms "
@@ -122,5 +133,7 @@ print(f"per accepted line, commit inside the session: median {summary['line_comm
       f"p99 {summary['line_commit_ms_p99']} ms over {len(commit)} lines (target 5 ms)")
 print(f"per accepted line, written → next prompt: median {summary['line_roundtrip_ms_median']} ms, "
       f"p99 {summary['line_roundtrip_ms_p99']} ms")
+print(f"fsync of a 4 KiB append on this disk: median {summary['fsync_ms_median']} ms, p99 {summary['fsync_ms_p99']} ms "
+      f"(each accepted line waits for one; load average {summary['load_average_1min']})")
 print(json.dumps(summary, ensure_ascii=False))
 PY
