@@ -309,6 +309,25 @@ struct SheetCommandTests {
         #expect(log.last.map { "\($0.old ?? "")→\($0.new ?? "")" } == "20→21")
     }
 
+    @Test("Rounds from the command line: a later round gets fresh sheets; --round shows an earlier one")
+    func rounds() throws {
+        let s = try Sandbox()
+        try s.panel("manufacturing-innovation-center", reviewers: 1, applicants: 1)
+        try s.file("r.txt", "panel: P1\nreviewer: r1\napplicant: a1\ngoals = 20\n")
+        try s.ok(["import", "P1", s.path("r.txt")])
+        try s.ok(["panel", "round", "P1", "现场考察"])
+        #expect(try s.ok(["status", "P1"]).contains("轮次 现场考察"))
+        try s.ok(["score", "P1", "--reviewer", "r1", "--applicant", "a1"], stdin: "27.5\n")
+        let now = try jsonObject(try s.ok(["sheet", "show", "P1", "--reviewer", "r1", "--applicant", "a1", "--json"]))
+        #expect(now["round"] as? String == "现场考察")
+        #expect(now["total"] as? Double == 27.5)
+        let before = try jsonObject(try s.ok(["sheet", "show", "P1", "--reviewer", "r1", "--applicant", "a1", "--json",
+                                              "--round", "初评"]))
+        #expect(before["total"] as? Double == 20)
+        let snap = try s.store().snapshot(panel: "P1")
+        #expect(snap.sheets.map { "\($0.round):\($0.points["goals"] ?? -1)" } == ["初评:20.0", "现场考察:27.5"])
+    }
+
     @Test("status: who has scored what, what is missing (text and JSON)")
     func status() throws {
         let s = try Sandbox()
