@@ -12,7 +12,7 @@ if [ -z "${PINGSHEN_BIN:-}" ]; then
   PINGSHEN_BIN="$(swift build -c release --show-bin-path)/pingshen"
 fi
 exec python3 - "$PINGSHEN_BIN" <<'PY'
-import json, os, random, statistics, subprocess, sys, tempfile, time
+import json, os, random, shutil, statistics, subprocess, sys, tempfile, time
 
 BIN = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="pingshen-bench-")
@@ -135,5 +135,6 @@ print(f"per accepted line, written → next prompt: median {summary['line_roundt
       f"p99 {summary['line_roundtrip_ms_p99']} ms")
 print(f"fsync of a 4 KiB append on this disk: median {summary['fsync_ms_median']} ms, p99 {summary['fsync_ms_p99']} ms "
       f"(each accepted line waits for one; load average {summary['load_average_1min']})")
+shutil.rmtree(tmp, ignore_errors=True)
 print(json.dumps(summary, ensure_ascii=False))
 PY
