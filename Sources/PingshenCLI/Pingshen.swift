@@ -6,7 +6,9 @@ public struct Pingshen: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "pingshen",
         abstract: "评审 Pingshen — expert-review scoring workbench.",
-        subcommands: [RubricCommand.self, SampleCommand.self])
+        subcommands: [RubricCommand.self, PanelCommand.self, ReviewerCommand.self, ApplicantCommand.self, DataCommand.self,
+                      ScoreCommand.self, ImportCommand.self, SheetCommand.self, StatusCommand.self, AuditCommand.self,
+                      SampleCommand.self])
     @OptionGroup var global: GlobalOptions
     public init() {}
 }

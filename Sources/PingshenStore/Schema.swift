@@ -1,0 +1,169 @@
+import GRDB
+
+/// The database schema, as versioned migrations. Never edit a registered migration: add a new one.
+enum Schema {
+    /// The hash that precedes a panel's first audit row.
+    static let genesisHash = String(repeating: "0", count: 64)
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: panels, reviewers, applicants, data, sheets, recusals, audit log") { db in
+            try db.execute(sql: v1)
+            // A sealed panel's rows cannot change, whatever code writes them.
+            for t in sealedGuards {
+                for (op, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(t.table)_sealed_\(op.lowercased()) BEFORE \(op) ON \(t.table)
+                        WHEN (\(sealOf(t, row))) IS NOT NULL
+                        BEGIN SELECT RAISE(ABORT, 'pingshen:sealed'); END
+                        """)
+                }
+            }
+        }
+        return m
+    }
+
+    /// Tables whose rows belong to a panel (directly, or through their sheet).
+    static let sealedGuards: [(table: String, viaSheet: Bool)] = [
+        ("panel_round", false), ("reviewer", false), ("applicant", false), ("applicant_value", false),
+        ("applicant_note", false), ("recusal", false), ("sheet", false), ("sheet_point", true), ("sheet_note", true),
+    ]
+
+    /// SQL that reads the seal of the panel a trigger's row belongs to.
+    static func sealOf(_ t: (table: String, viaSheet: Bool), _ row: String) -> String {
+        t.viaSheet
+            ? "SELECT p.sealed_at FROM sheet s JOIN panel p ON p.id = s.panel_id WHERE s.id = \(row).sheet_id"
+            : "SELECT sealed_at FROM panel WHERE id = \(row).panel_id"
+    }
+
+    static let v1 = """
+        CREATE TABLE panel (
+            id TEXT NOT NULL PRIMARY KEY,
+            rubric_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            round TEXT NOT NULL,
+            variant TEXT,
+            method TEXT,
+            quorum INTEGER,
+            view TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            sealed_at TEXT,
+            sealed_by TEXT,
+            seal_digest TEXT,
+            seal_audit_head TEXT,
+            audit_head TEXT NOT NULL,
+            audit_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TRIGGER panel_sealed_update BEFORE UPDATE ON panel WHEN OLD.sealed_at IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'pingshen:sealed'); END;
+        CREATE TRIGGER panel_sealed_delete BEFORE DELETE ON panel WHEN OLD.sealed_at IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'pingshen:sealed'); END;
+
+        CREATE TABLE panel_round (
+            panel_id TEXT NOT NULL REFERENCES panel(id),
+            seq INTEGER NOT NULL,
+            round TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            opened_by TEXT NOT NULL,
+            PRIMARY KEY (panel_id, seq),
+            UNIQUE (panel_id, round)
+        );
+
+        CREATE TABLE reviewer (
+            panel_id TEXT NOT NULL REFERENCES panel(id),
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (panel_id, id)
+        );
+
+        CREATE TABLE applicant (
+            panel_id TEXT NOT NULL REFERENCES panel(id),
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            industry TEXT,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (panel_id, id)
+        );
+
+        CREATE TABLE applicant_value (
+            panel_id TEXT NOT NULL,
+            applicant_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (panel_id, applicant_id, key),
+            FOREIGN KEY (panel_id, applicant_id) REFERENCES applicant(panel_id, id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE applicant_note (
+            panel_id TEXT NOT NULL,
+            applicant_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            note TEXT NOT NULL,
+            PRIMARY KEY (panel_id, applicant_id, key),
+            FOREIGN KEY (panel_id, applicant_id) REFERENCES applicant(panel_id, id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE recusal (
+            panel_id TEXT NOT NULL,
+            reviewer_id TEXT NOT NULL,
+            applicant_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            recused_at TEXT NOT NULL,
+            recused_by TEXT NOT NULL,
+            PRIMARY KEY (panel_id, reviewer_id, applicant_id),
+            FOREIGN KEY (panel_id, reviewer_id) REFERENCES reviewer(panel_id, id),
+            FOREIGN KEY (panel_id, applicant_id) REFERENCES applicant(panel_id, id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE sheet (
+            id INTEGER PRIMARY KEY,
+            panel_id TEXT NOT NULL,
+            reviewer_id TEXT NOT NULL,
+            applicant_id TEXT NOT NULL,
+            round TEXT NOT NULL,
+            submitted INTEGER NOT NULL DEFAULT 0 CHECK (submitted IN (0, 1)),
+            submitted_at TEXT,
+            updated_at TEXT NOT NULL,
+            UNIQUE (panel_id, reviewer_id, applicant_id, round),
+            FOREIGN KEY (panel_id, reviewer_id) REFERENCES reviewer(panel_id, id),
+            FOREIGN KEY (panel_id, applicant_id) REFERENCES applicant(panel_id, id),
+            FOREIGN KEY (panel_id, round) REFERENCES panel_round(panel_id, round)
+        );
+
+        CREATE TABLE sheet_point (
+            sheet_id INTEGER NOT NULL REFERENCES sheet(id),
+            leaf_id TEXT NOT NULL,
+            points REAL NOT NULL,
+            PRIMARY KEY (sheet_id, leaf_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE sheet_note (
+            sheet_id INTEGER NOT NULL REFERENCES sheet(id),
+            leaf_id TEXT NOT NULL,
+            note TEXT NOT NULL,
+            PRIMARY KEY (sheet_id, leaf_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            panel_id TEXT NOT NULL,
+            pseq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            field TEXT,
+            old TEXT,
+            new TEXT,
+            reason TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            UNIQUE (panel_id, pseq)
+        );
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'pingshen:audit-append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'pingshen:audit-append-only'); END;
+        """
+}
