@@ -8,7 +8,7 @@ import PingshenStore
 struct PanelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "panel", abstract: "Create, list and show review panels (评审组); open a later round.",
-        subcommands: [PanelCreate.self, PanelList.self, PanelShow.self, PanelRound.self])
+        subcommands: [PanelCreate.self, PanelLoad.self, PanelList.self, PanelShow.self, PanelRound.self])
 }
 
 struct PanelCreate: PingshenCommand {

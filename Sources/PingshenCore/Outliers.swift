@@ -235,14 +235,21 @@ func detectOutliers(matrix: ScoreMatrix, rubric cr: CompiledRubric, snapshot: Pa
         }
 
         // Pairs for the reviewer statistics.
+        // The reference is the median of the other reviewers' totals, so that one harsh or wild reviewer
+        // does not make everybody else look lenient.
         if m >= minOthersForReviewerStats + 1 {
-            var sum = 0.0
-            for row in r0..<r1 { sum += matrix.total[row] }
+            for k in 0..<m { sorted[k] = matrix.total[r0 + k] }
+            sorted.withUnsafeMutableBufferPointer { insertionSort($0, count: m) }
+            let n = m - 1
             for row in r0..<r1 {
                 let r = matrix.reviewer[row]
                 let t = matrix.total[row]
+                var p = 0
+                while p < m - 1 && sorted[p] != t { p += 1 }
+                @inline(__always) func other(_ j: Int) -> Double { sorted[j < p ? j : j + 1] }
+                let med = n % 2 == 1 ? other(n / 2) : (other(n / 2 - 1) + other(n / 2)) / 2
                 pairsOwn[r].append(t)
-                pairsOthers[r].append((sum - t) / Double(m - 1))
+                pairsOthers[r].append(med)
             }
         }
     }

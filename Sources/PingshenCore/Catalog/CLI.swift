@@ -2,6 +2,21 @@
 // swiftlint:disable line_length
 extension Catalog {
     static let cliEntries: [String: (zh: String, en: String)] = [
+        // The chair's commands
+        "chair.no_flags": ("无异常标记。", "No flags."),
+        "chair.flags": ("异常标记 {0} 条：", "{0} flag(s):"),
+        "chair.incomplete": ("以下申报单位提交的评分表不足法定人数，尚未评定：{0}（确需封存请加 --allow-incomplete）", "these applicants have fewer submitted sheets than the quorum and are not graded: {0} (add --allow-incomplete to seal anyway)"),
+        "chair.sealed": ("评审组 {0}（{1}）已封存：{2} 个申报单位已评定，封存人 {3}。此后任何修改均被拒绝。", "panel {0} ({1}) sealed: {2} applicant(s) graded, sealed by {3}. Every later change is refused."),
+        "chair.audit_ok": ("审计日志哈希链完整（{0} 条记录）。", "The audit log's hash chain is intact ({0} rows)."),
+        "chair.not_sealed": ("评审组 {0} 尚未封存；当前摘要如下。", "Panel {0} is not sealed; its current digests:"),
+        "chair.seal_unreadable": ("评审组 {0} 的封存摘要无法识别：{1}", "the seal digest of panel {0} cannot be read: {1}"),
+        "chair.inputs_changed": ("评审组 {0} 的输入数据在封存后被改动：封存时摘要 {1}，现在 {2}", "the inputs of panel {0} changed after sealing: sealed digest {1}, now {2}"),
+        "chair.results_changed": ("评审组 {0} 的重新计算结果与封存时不一致：封存时 {1}，现在 {2}（评分表、配置或程序已变）", "the recomputed results of panel {0} differ from the sealed ones: sealed {1}, now {2} (the rubric, the config or the program changed)"),
+        "chair.inputs_ok": ("输入数据摘要与封存时一致：{0}", "The input digest matches the seal: {0}"),
+        "chair.results_ok": ("重新计算的结果与封存时一致：{0}", "The recomputed results match the seal: {0}"),
+        "chair.verified": ("核验通过：评审组 {0} 于 {1} 由 {2} 封存，至今未被改动。", "Verified: panel {0}, sealed at {1} by {2}, is unchanged."),
+        "chair.exported": ("已导出 {0}：{1}", "Exported {0}: {1}"),
+        "chair.loaded_members": ("已添加 {0} 位评审专家、{1} 个申报单位、{2} 项回避。", "Added {0} reviewer(s), {1} applicant(s), {2} recusal(s)."),
         "h.id": ("编号", "id"),
         "h.name": ("名称", "name"),
         "h.total": ("总分", "total"),
