@@ -39,6 +39,9 @@ let package = Package(
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "pingshen", dependencies: ["PingshenCLI"], swiftSettings: strict),
+        // Benchmarks of the chair's computations (bench/run.sh drives it).
+        .executableTarget(name: "pingshen-bench", dependencies: ["PingshenCore", "PingshenRubricFormat", "PingshenReport"],
+                          path: "Sources/PingshenBench", swiftSettings: strict),
         .testTarget(name: "PingshenCoreTests",
                     dependencies: ["PingshenCore", "PingshenRubricFormat"], swiftSettings: strict),
         .testTarget(name: "PingshenReportTests",

@@ -1,0 +1,181 @@
+// pingshen-bench: in-process benchmarks of the chair's computations on generated panels (issue 4 and 6):
+// aggregation + outlier flags of a large panel, the xlsx export, peak memory, and outlier-detection
+// precision/recall against what the generator planted. Prints one JSON object per command. bench/run.sh
+// drives it; it is not a user command.
+import Foundation
+import PingshenCore
+import PingshenReport
+import PingshenRubricFormat
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}
+
+func option(_ name: String, _ args: [String], default value: String) -> String {
+    guard let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count else { return value }
+    return args[i + 1]
+}
+
+func loadRubric(_ id: String, root: String) -> Rubric {
+    let configPath = "\(root)/Config/pingshen.yaml"
+    let path = "\(root)/Rubrics/\(id).yaml"
+    guard let configText = try? String(contentsOfFile: configPath, encoding: .utf8),
+          let config = try? ConfigLoader.parse(configText, file: configPath).get(),
+          let text = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read \(path)") }
+    switch RubricLoader.parse(text, file: path, config: config) {
+    case .success(let r): return r.rubric
+    case .failure(let e): fail(e.text(.en))
+    }
+}
+
+func config(root: String) -> PingshenConfig {
+    let path = "\(root)/Config/pingshen.yaml"
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+          let c = try? ConfigLoader.parse(text, file: path).get() else { fail("cannot read \(path)") }
+    return c
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Peak resident set size of this process, in MiB.
+func peakRSSMiB() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_maxrss) / 1024
+}
+
+func snapshot(_ g: GeneratedPanel) -> PanelSnapshot {
+    PanelSnapshot(panel: g.manifest.panelInfo, reviewers: g.manifest.reviewers, applicants: g.manifest.applicants,
+                  data: g.data, sheets: g.sheets, recusals: g.manifest.recusals)
+}
+
+func printJSON(_ object: [String: Any]) {
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { fail("json") }
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// `aggregate`: one large generated panel; times aggregatePanel (all flags included) and the xlsx export,
+/// writes the counted leaf scores as a tidy CSV for the pandas baseline, and a checksum both sides compute.
+func aggregateBench(_ args: [String], root: String) {
+    let rubricId = option("rubric", args, default: "tech-innovation-demo-enterprise")
+    let applicants = Int(option("applicants", args, default: "2000")) ?? 2000
+    let reviewers = Int(option("reviewers", args, default: "9")) ?? 9
+    let repeats = Int(option("repeats", args, default: "5")) ?? 5
+    let csvPath = option("csv", args, default: "")
+    let rubric = loadRubric(rubricId, root: root)
+    var cfg = config(root: root)
+    cfg.aggregation.method = "auto"
+    let t0 = now()
+    let opts = SampleOptions(panel: "bench", applicants: applicants, reviewers: reviewers, seed: 20261127)
+    guard let g = try? SampleGenerator.generate(rubric: rubric, options: opts) else { fail("generate failed") }
+    let generateS = now() - t0
+    let snap = snapshot(g)
+    var times: [Double] = []
+    var results: PanelResults?
+    for _ in 0..<repeats {
+        let t = now()
+        results = try? aggregatePanel(snap, rubric, config: cfg)
+        times.append(now() - t)
+    }
+    guard let r = results else { fail("aggregate failed") }
+    let t1 = now()
+    guard let xlsx = try? ReportExporter.data(.xlsx, results: r, rubric: rubric, lang: .zh, date: "2026-11-27") else {
+        fail("xlsx failed")
+    }
+    let xlsxS = now() - t1
+    // Leaf scores counted: submitted sheets of non-recused reviewers, points leaves.
+    let recused = Set(g.manifest.recusals.map { $0.reviewer + "/" + $0.applicant })
+    var leafScores = 0
+    var csv = "reviewer,applicant,leaf,points\n"
+    csv.reserveCapacity(g.sheets.count * 24 * 20)
+    for s in g.sheets where s.submitted && !recused.contains(s.reviewer + "/" + s.applicant) {
+        leafScores += s.points.count
+        if !csvPath.isEmpty {
+            for (leaf, p) in s.points { csv += "\(s.reviewer),\(s.applicant),\(leaf),\(p)\n" }
+        }
+    }
+    if !csvPath.isEmpty {
+        do { try csv.write(toFile: csvPath, atomically: true, encoding: .utf8) } catch { fail("cannot write \(csvPath)") }
+    }
+    // Checksum: the sum over applicants of the combined reviewers' totals (totals view), which the pandas
+    // script recomputes from the CSV (this rubric has no value leaves and no caps, so a reviewer's total is
+    // the sum of their points).
+    let checksum = r.applicants.compactMap(\.totalsView).reduce(0, +)
+    let sorted = times.sorted()
+    printJSON([
+        "rubric": rubricId, "applicants": applicants, "reviewers": reviewers, "leaf_scores": leafScores,
+        "generate_s": generateS, "aggregate_s": sorted[sorted.count / 2], "aggregate_best_s": sorted[0],
+        "flags": r.flags.count, "xlsx_s": xlsxS, "xlsx_bytes": xlsx.count, "peak_rss_mib": peakRSSMiB(),
+        "checksum": (checksum * 10000).rounded() / 10000, "value_leaves": rubric.leaves.filter { $0.input == .value }.count,
+    ])
+}
+
+/// `detection`: precision and recall of the outlier flags against the generator's planted truth, over
+/// several seeds. A planted harsh/lenient reviewer counts as found when flagged severe/lenient; a planted
+/// wild score when its (reviewer, applicant, leaf) — or (reviewer, applicant) for a wild total — is flagged.
+func detectionBench(_ args: [String], root: String) {
+    let rubricId = option("rubric", args, default: "tech-innovation-demo-enterprise")
+    let applicants = Int(option("applicants", args, default: "40")) ?? 40
+    let reviewers = Int(option("reviewers", args, default: "7")) ?? 7
+    let seeds = Int(option("seeds", args, default: "20")) ?? 20
+    let rubric = loadRubric(rubricId, root: root)
+    let cfg = config(root: root)
+    var biasTP = 0, biasFP = 0, biasFN = 0, wildTP = 0, wildFP = 0, wildFN = 0
+    for seed in 1...seeds {
+        let opts = SampleOptions(panel: "det", applicants: applicants, reviewers: reviewers, seed: UInt64(seed),
+                                 harsh: 1, lenient: seed % 2, bias: 10, wildRate: 0.03)
+        guard let g = try? SampleGenerator.generate(rubric: rubric, options: opts),
+              let r = try? aggregatePanel(snapshot(g), rubric, config: cfg) else { fail("seed \(seed) failed") }
+        let plantedSevere = Set(g.planted.harsh.map(\.reviewer))
+        let plantedLenient = Set(g.planted.lenient.map(\.reviewer))
+        let flaggedSevere = Set(r.flags.filter { $0.kind == .severe }.compactMap(\.reviewer))
+        let flaggedLenient = Set(r.flags.filter { $0.kind == .lenient }.compactMap(\.reviewer))
+        biasTP += plantedSevere.intersection(flaggedSevere).count + plantedLenient.intersection(flaggedLenient).count
+        biasFP += flaggedSevere.subtracting(plantedSevere).count + flaggedLenient.subtracting(plantedLenient).count
+        biasFN += plantedSevere.subtracting(flaggedSevere).count + plantedLenient.subtracting(flaggedLenient).count
+        // Wild scores: a planted wild leaf is found by a wild_score flag on it; a planted wild total by a
+        // wild_total flag or a wild_score flag on the same sheet.
+        let wildFlags = r.flags.filter { $0.kind == .wildScore || $0.kind == .wildTotal }
+        var matched = Set<Int>()
+        for w in g.planted.wild {
+            if let i = wildFlags.indices.first(where: { i in
+                let f = wildFlags[i]
+                guard f.reviewer == w.reviewer, f.applicant == w.applicant else { return false }
+                return w.leaf == nil || f.indicator == w.leaf
+            }) {
+                wildTP += 1
+                // Every flag on the same sheet counts as explained by this planted score.
+                for j in wildFlags.indices where wildFlags[j].reviewer == w.reviewer && wildFlags[j].applicant == w.applicant
+                    && (w.leaf == nil || wildFlags[j].indicator == w.leaf || wildFlags[j].indicator == nil) {
+                    matched.insert(j)
+                }
+                matched.insert(i)
+            } else {
+                wildFN += 1
+            }
+        }
+        // Flags explained neither by a planted wild score nor by a planted biased reviewer are false positives.
+        let biased = plantedSevere.union(plantedLenient)
+        wildFP += wildFlags.indices.filter { !matched.contains($0) && !biased.contains(wildFlags[$0].reviewer ?? "") }.count
+    }
+    func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 1 : Double(a) / Double(b) }
+    printJSON([
+        "rubric": rubricId, "seeds": seeds, "applicants": applicants, "reviewers": reviewers,
+        "bias_precision": ratio(biasTP, biasTP + biasFP), "bias_recall": ratio(biasTP, biasTP + biasFN),
+        "wild_precision": ratio(wildTP, wildTP + wildFP), "wild_recall": ratio(wildTP, wildTP + wildFN),
+        "bias_tp": biasTP, "bias_fp": biasFP, "bias_fn": biasFN, "wild_tp": wildTP, "wild_fp": wildFP, "wild_fn": wildFN,
+    ])
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+let root = option("root", args, default: FileManager.default.currentDirectoryPath)
+switch args.first {
+case "aggregate": aggregateBench(args, root: root)
+case "detection": detectionBench(args, root: root)
+default: fail("usage: pingshen-bench aggregate|detection [--root DIR] [--rubric R] [--applicants N] [--reviewers K] …")
+}
