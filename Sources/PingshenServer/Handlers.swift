@@ -81,20 +81,17 @@ struct APIHandlers: Sendable {
         }
         let timeout = config.bodyTimeout
         let body = request.body
-        let buffer: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask {
-                do {
-                    return try await body.collect(upTo: limit)
-                } catch let e as HTTPError where e.status == .contentTooLarge {
-                    throw APIError(413, "server.too_large", [String(limit)])
-                }
+        let buffer: ByteBuffer? = try await firstOrTimeout(timeout) {
+            do {
+                return try await body.collect(upTo: limit)
+            } catch let e as HTTPError where e.status == .contentTooLarge {
+                throw APIError(413, "server.too_large", [String(limit)])
+            } catch is NIOTooManyBytesError {
+                throw APIError(413, "server.too_large", [String(limit)])
+            } catch {
+                // The client went away mid-body: nothing was read, nothing is applied.
+                throw APIError(400, "server.body_incomplete", ["\(error)"])
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
         }
         guard let buffer else { throw APIError(408, "server.body_timeout", [String(timeout.components.seconds)]) }
         return Data(buffer.readableBytesView)
@@ -346,5 +343,72 @@ struct APIHandlers: Sendable {
         let p = try await authenticate(request)
         try requireAdmin(p)
         return jsonResponse(try await storage.verifyAudit())
+    }
+}
+
+/// Runs `work`; returns nil if it has not finished after `timeout` (then cancels it and does not wait for it:
+/// a body read blocked on a silent client ends when its connection closes).
+func firstOrTimeout<T: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T? {
+    let once = ResumeOnce<T?>()
+    return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T?, any Error>) in
+        once.set(cont)
+        let worker = Task {
+            do { once.resume(.success(try await work())) } catch { once.resume(.failure(error)) }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled, once.resume(.success(nil)) { worker.cancel() }
+        }
+        once.onResume { timer.cancel() }
+    }
+}
+
+/// A continuation resumed by whichever comes first.
+final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cont: CheckedContinuation<T, any Error>?
+    private var done = false
+    private var pending: Result<T, any Error>?
+    private var after: (@Sendable () -> Void)?
+
+    func set(_ c: CheckedContinuation<T, any Error>) {
+        lock.lock()
+        if let pending {
+            lock.unlock()
+            c.resume(with: pending)
+            return
+        }
+        cont = c
+        lock.unlock()
+    }
+
+    func onResume(_ f: @escaping @Sendable () -> Void) {
+        lock.lock()
+        if done {
+            lock.unlock()
+            f()
+            return
+        }
+        after = f
+        lock.unlock()
+    }
+
+    /// True when this call resumed it.
+    @discardableResult
+    func resume(_ r: Result<T, any Error>) -> Bool {
+        lock.lock()
+        if done {
+            lock.unlock()
+            return false
+        }
+        done = true
+        let c = cont
+        cont = nil
+        if c == nil { pending = r }
+        let f = after
+        lock.unlock()
+        c?.resume(with: r)
+        f?()
+        return true
     }
 }

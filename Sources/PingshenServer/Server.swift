@@ -260,6 +260,8 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             var headers: HTTPFields = [:]
             if e.status == 429, let s = e.args.first { headers[.retryAfter] = s }
+            // The rest of an unread body is not worth reading: close the connection after the answer.
+            if e.status == 408 || e.status == 413 || e.key == "server.body_incomplete" { headers[.connection] = "close" }
             return jsonResponse(ErrorBody(error: e.key, args: e.args, message: Catalog.text(e.key, e.args, lang), refused: refused),
                                 status: .init(code: e.status), headers: headers)
         } catch let e as PingshenErrors {

@@ -243,20 +243,42 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         sha256Hex(Data(prev.utf8) + Data(canonical.utf8))
     }
 
-    static func appendAudit(_ tx: any SQLExecutor, _ chain: inout Chain, at: String, actor: String, panel: String?,
-                            action: String, target: String?, old: String? = nil, new: String? = nil,
-                            reason: String? = nil, changeId: String? = nil) async throws {
+    static let auditInsert = "INSERT INTO audit (id, at, actor, panel, action, target, old, new, reason, change_id, prev_hash, hash) VALUES "
+
+    /// The next audit row of the chain (advancing it), as binds for `auditInsert`.
+    static func auditRow(_ chain: inout Chain, at: String, actor: String, panel: String?, action: String, target: String?,
+                         old: String? = nil, new: String? = nil, reason: String? = nil, changeId: String? = nil) -> [SQLValue] {
         let id = chain.auditId + 1
         let canonical = canonicalAudit(id: id, at: at, actor: actor, panel: panel, action: action, target: target,
                                        old: old, new: new, reason: reason, changeId: changeId)
         let hash = auditHash(prev: chain.auditHash, canonical: canonical)
-        try await tx.execute("""
-            INSERT INTO audit (id, at, actor, panel, action, target, old, new, reason, change_id, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.int(id), .text(at), .text(actor), sql(panel), .text(action), sql(target), sql(old), sql(new),
-                  sql(reason), sql(changeId), .text(chain.auditHash), .text(hash)])
+        let row: [SQLValue] = [.int(id), .text(at), .text(actor), sql(panel), .text(action), sql(target), sql(old), sql(new),
+                               sql(reason), sql(changeId), .text(chain.auditHash), .text(hash)]
         chain.auditId = id
         chain.auditHash = hash
+        return row
+    }
+
+    static func appendAudit(_ tx: any SQLExecutor, _ chain: inout Chain, at: String, actor: String, panel: String?,
+                            action: String, target: String?, old: String? = nil, new: String? = nil,
+                            reason: String? = nil, changeId: String? = nil) async throws {
+        let row = auditRow(&chain, at: at, actor: actor, panel: panel, action: action, target: target, old: old, new: new,
+                           reason: reason, changeId: changeId)
+        try await insertMany(tx, auditInsert, rows: [row])
+    }
+
+    /// One multi-row INSERT per chunk (`prefix` ends with VALUES; `suffix` e.g. an ON CONFLICT clause).
+    static func insertMany(_ tx: any SQLExecutor, _ prefix: String, rows: [[SQLValue]], suffix: String = "") async throws {
+        guard let width = rows.first?.count, width > 0 else { return }
+        let perStatement = max(1, 16_000 / width)
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + perStatement, rows.count)]
+            start += chunk.count
+            let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+            let sqlText = prefix + Array(repeating: tuple, count: chunk.count).joined(separator: ", ") + suffix
+            try await tx.execute(sqlText, chunk.flatMap { $0 })
+        }
     }
 
     public func verifyAudit() async throws -> AuditVerification {
@@ -574,6 +596,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
             var sheets: [String: SheetState] = [:]
             var results: [ChangeResult] = []
             results.reserveCapacity(changes.count)
+            var writes = BatchWrites()
             let at = WireCoding.timestamp(now)
             for c in changes {
                 let digest = SyncEngine.digest(c)
@@ -605,28 +628,65 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                     result.args = args
                 }
                 let argsText: String? = result.args.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data("[]".utf8), as: UTF8.self) }
-                try await tx.execute("""
-                    INSERT INTO changes (seq, change_id, digest, panel, device, kind, reviewer, applicant, round, leaf, value, note,
-                      reason, client_time, received_at, status, refusal, refusal_args, actor)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.int(seq), .text(c.changeId), .text(digest), .text(panel), .text(c.device), .text(c.kind.rawValue),
-                          .text(c.reviewer), .text(c.applicant), .text(c.round), sql(c.leaf), sql(c.value), sql(c.note),
-                          sql(c.reason), .text(c.clientTime), .text(at), .text(result.status.rawValue), sql(result.reason),
-                          sql(argsText), .text(principal.actor)])
+                writes.changes.append([.int(seq), .text(c.changeId), .text(digest), .text(panel), .text(c.device), .text(c.kind.rawValue),
+                                       .text(c.reviewer), .text(c.applicant), .text(c.round), sql(c.leaf), sql(c.value), sql(c.note),
+                                       sql(c.reason), .text(c.clientTime), .text(at), .text(result.status.rawValue), sql(result.reason),
+                                       sql(argsText), .text(principal.actor)])
                 previous[c.changeId] = (digest, result)
                 if case .apply(let effect) = outcome {
-                    try await SQLServerStorage.store(tx, effect, panel: panel, change: c, seq: seq, at: at)
+                    writes.add(effect, panel: panel, change: c, seq: seq, at: at)
                     effect.applyTo(&sheet)
-                    try await SQLServerStorage.appendAudit(
-                        tx, &chain, at: at, actor: principal.actor, panel: panel, action: c.kind.rawValue,
+                    writes.audit.append(SQLServerStorage.auditRow(
+                        &chain, at: at, actor: principal.actor, panel: panel, action: c.kind.rawValue,
                         target: "\(c.reviewer)/\(c.applicant)/\(c.round)" + (c.leaf.map { "/\($0)" } ?? ""),
-                        old: effect.old, new: effect.new, reason: c.reason, changeId: c.changeId)
+                        old: effect.old, new: effect.new, reason: c.reason, changeId: c.changeId))
                 }
                 sheets[key] = sheet
                 results.append(result)
             }
+            try await writes.flush(tx)
             try await SQLServerStorage.saveChain(tx, chain)
             return results
+        }
+    }
+
+    /// A push's rows, written with a few multi-row statements at the end of its transaction. Cells and
+    /// sheets keep only their last write of the batch (the batch is applied in order, last one wins).
+    struct BatchWrites {
+        var changes: [[SQLValue]] = []
+        var audit: [[SQLValue]] = []
+        var points: [String: [SQLValue]] = [:]
+        var notes: [String: [SQLValue]] = [:]
+        var submitted: [String: [SQLValue]] = [:]
+
+        mutating func add(_ effect: SheetEffect, panel: String, change c: Change, seq: Int64, at: String) {
+            let base: [SQLValue] = [.text(panel), .text(c.reviewer), .text(c.applicant), .text(c.round)]
+            let sheetKey = "\(c.reviewer)\u{1F}\(c.applicant)\u{1F}\(c.round)"
+            switch effect.kind {
+            case .points(let leaf, let value):
+                points[sheetKey + "\u{1F}" + leaf] = base + [.text(leaf), sql(value), .null, .int(seq), .text(at)]
+            case .note(let leaf, let text):
+                notes[sheetKey + "\u{1F}" + leaf] = base + [.text(leaf), .null, sql(text), .int(seq), .text(at)]
+            case .submitted(let flag):
+                submitted[sheetKey] = base + [sql(flag), .int(seq), .text(at)]
+            }
+        }
+
+        func flush(_ tx: any SQLExecutor) async throws {
+            let cellInsert = "INSERT INTO sheet_cells (panel, reviewer, applicant, round, leaf, points, note, seq, updated_at) VALUES "
+            let newer = "seq = CASE WHEN excluded.seq > sheet_cells.seq THEN excluded.seq ELSE sheet_cells.seq END, updated_at = excluded.updated_at"
+            try await insertMany(tx, """
+                INSERT INTO changes (seq, change_id, digest, panel, device, kind, reviewer, applicant, round, leaf, value, note,
+                  reason, client_time, received_at, status, refusal, refusal_args, actor) VALUES
+                """, rows: changes)
+            try await insertMany(tx, cellInsert, rows: points.keys.sorted().compactMap { points[$0] },
+                                 suffix: " ON CONFLICT (panel, reviewer, applicant, round, leaf) DO UPDATE SET points = excluded.points, \(newer)")
+            try await insertMany(tx, cellInsert, rows: notes.keys.sorted().compactMap { notes[$0] },
+                                 suffix: " ON CONFLICT (panel, reviewer, applicant, round, leaf) DO UPDATE SET note = excluded.note, \(newer)")
+            try await insertMany(tx, "INSERT INTO sheets (panel, reviewer, applicant, round, submitted, seq, updated_at) VALUES ",
+                                 rows: submitted.keys.sorted().compactMap { submitted[$0] },
+                                 suffix: " ON CONFLICT (panel, reviewer, applicant, round) DO UPDATE SET submitted = excluded.submitted, seq = excluded.seq, updated_at = excluded.updated_at")
+            try await insertMany(tx, SQLServerStorage.auditInsert, rows: audit)
         }
     }
 
@@ -646,32 +706,6 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         }
         s.submitted = try await tx.one("SELECT submitted FROM sheets WHERE panel = ? AND reviewer = ? AND applicant = ? AND round = ?", binds)?.bool("submitted") ?? false
         return s
-    }
-
-    static func store(_ tx: any SQLExecutor, _ effect: SheetEffect, panel: String, change c: Change, seq: Int64, at: String) async throws {
-        let base: [SQLValue] = [.text(panel), .text(c.reviewer), .text(c.applicant), .text(c.round)]
-        switch effect.kind {
-        case .points(let leaf, let value):
-            try await tx.execute("""
-                INSERT INTO sheet_cells (panel, reviewer, applicant, round, leaf, points, note, seq, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)
-                ON CONFLICT (panel, reviewer, applicant, round, leaf) DO UPDATE SET points = excluded.points, seq = excluded.seq,
-                  updated_at = excluded.updated_at
-                """, base + [.text(leaf), sql(value), .int(seq), .text(at)])
-        case .note(let leaf, let text):
-            try await tx.execute("""
-                INSERT INTO sheet_cells (panel, reviewer, applicant, round, leaf, points, note, seq, updated_at)
-                VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)
-                ON CONFLICT (panel, reviewer, applicant, round, leaf) DO UPDATE SET note = excluded.note, seq = excluded.seq,
-                  updated_at = excluded.updated_at
-                """, base + [.text(leaf), sql(text), .int(seq), .text(at)])
-        case .submitted(let flag):
-            try await tx.execute("""
-                INSERT INTO sheets (panel, reviewer, applicant, round, submitted, seq, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (panel, reviewer, applicant, round) DO UPDATE SET submitted = excluded.submitted, seq = excluded.seq,
-                  updated_at = excluded.updated_at
-                """, base + [sql(flag), .int(seq), .text(at)])
-        }
     }
 
     // MARK: Pull and snapshot

@@ -22,6 +22,7 @@ extension Catalog {
         "server.bad_id": ("字段 {0} 的标识“{1}”无效（1–64 个字符，不含空白、斜杠和控制字符）", "field {0} has an invalid id “{1}” (1–64 characters, no spaces, slashes or control characters)"),
         "server.bad_text": ("字段 {0} 无效（最长 {1} 个字符，不含 NUL）", "field {0} is invalid (at most {1} characters, no NUL)"),
         "server.too_large": ("请求内容过大（上限 {0} 字节）", "the request body is too large (limit {0} bytes)"),
+        "server.body_incomplete": ("请求内容不完整（连接中断）：{0}", "the request body is incomplete (connection dropped): {0}"),
         "server.body_timeout": ("请求内容未在 {0} 秒内传完", "the request body did not arrive within {0} seconds"),
         "server.rate_limited": ("尝试过于频繁，请 {0} 秒后再试", "too many attempts; try again in {0} seconds"),
         "server.not_found": ("没有这个接口：{0}", "no such endpoint: {0}"),
