@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(name: "PingshenServerTests",
                     dependencies: ["PingshenServer", "PingshenSyncClient", "PingshenWire", "PingshenCore",
                                    "PingshenRubricFormat", .product(name: "GRDB", package: "GRDB.swift"),
+                                   .product(name: "Yams", package: "Yams"),
                                    .product(name: "PostgresNIO", package: "postgres-nio")],
                     swiftSettings: strict),
     ]
