@@ -41,9 +41,9 @@ final class ServeProcess: @unchecked Sendable {
     let port: Int
     private let output = OutputBuffer()
 
-    init(_ store: [String], port: Int = 0) throws {
+    init(_ store: [String], port: Int = 0, extra: [String] = []) throws {
         process.executableURL = pingshenExecutable
-        process.arguments = ["serve"] + store + ["--port", String(port)]
+        process.arguments = ["serve"] + store + ["--port", String(port)] + extra
         var environment = ProcessInfo.processInfo.environment
         environment["PINGSHEN_LANG"] = "en"
         process.environment = environment
@@ -59,7 +59,7 @@ final class ServeProcess: @unchecked Sendable {
         while found == nil && Date() < deadline && process.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
             let text = buffer.text
-            if let r = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+            if let r = text.range(of: #"listening on https?://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 found = Int(text[r].split(separator: ":").last ?? "")
             }
         }
@@ -216,5 +216,48 @@ struct CLITests {
         #expect(serve.terminate() == 0)
         // 401s are logged with the address.
         #expect(firstLog.contains("401 POST /v1/auth/exchange from 127.0.0.1"), "\(firstLog)")
+    }
+
+    @Test("serve --tls-cert/--tls-key answers HTTPS that curl verifies against the certificate")
+    func tls() async throws {
+        let store = try await TestStore(.sqlite)
+        defer { Task { await store.destroy() } }
+        let dir = store.dir.path
+        let gen = Process()
+        gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gen.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/key.pem",
+                         "-out", "\(dir)/cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        gen.standardOutput = FileHandle.nullDevice
+        gen.standardError = FileHandle.nullDevice
+        try gen.run()
+        gen.waitUntilExit()
+        #expect(gen.terminationStatus == 0)
+        #expect(try pingshen(["server", "init"] + store.cliArguments).code == 0)
+        // Half a TLS pair is refused.
+        let half = try pingshen(["serve", "--tls-cert", "\(dir)/cert.pem"] + store.cliArguments)
+        #expect(half.code == 1 && half.err.contains("--tls-key"))
+        let serve = try ServeProcess(store.cliArguments, extra: ["--tls-cert", "\(dir)/cert.pem", "--tls-key", "\(dir)/key.pem"])
+        defer { _ = serve.terminate() }
+        #expect(serve.log.contains("https://127.0.0.1:\(serve.port)"))
+        func curl(_ args: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["curl", "-sS", "--max-time", "10"] + args
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        let (ok, body) = try curl(["--cacert", "\(dir)/cert.pem", "https://127.0.0.1:\(serve.port)/v1/health"])
+        #expect(ok == 0)
+        let health = try WireCoding.decoder().decode(HealthResponse.self, from: Data(body.utf8))
+        #expect(health.status == "ok")
+        // Without the certificate curl refuses the connection; plain HTTP gets no answer.
+        #expect(try curl(["https://127.0.0.1:\(serve.port)/v1/health"]).0 != 0)
+        let plain = try curl(["http://127.0.0.1:\(serve.port)/v1/health"])
+        #expect(plain.0 != 0 || !plain.1.contains("\"ok\""))
     }
 }
