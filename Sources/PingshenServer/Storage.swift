@@ -110,6 +110,9 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
     public init(_ db: any SQLDatabase) { self.db = db }
 
+    /// Pushes waiting for the next group commit.
+    let pushQueue = PushQueue()
+
     public static func sqlite(path: String) throws -> SQLServerStorage {
         SQLServerStorage(try SQLiteDatabase(path: path))
     }
@@ -555,99 +558,140 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
     // MARK: Changes
 
     public func apply(panel: String, changes: [Change], principal: Principal, rubric: RubricLeaves, now: Date) async throws -> [ChangeResult] {
-        try await db.write { tx in
-            var chain = try await SQLServerStorage.lockChain(tx)
-            guard let p = try await SQLServerStorage.loadPanel(tx, panel) else { throw APIError(404, "server.panel.not_found", [panel]) }
-            // What was received before, by change id.
-            var previous: [String: (digest: String, result: ChangeResult)] = [:]
-            let ids = Array(Set(changes.map(\.changeId)))
-            var start = 0
-            while start < ids.count {
-                let chunk = Array(ids[start..<min(start + 400, ids.count)])
-                start += chunk.count
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                let rows = try await tx.query("""
-                    SELECT change_id, digest, status, refusal, refusal_args, seq, received_at FROM changes WHERE change_id IN (\(marks))
-                    """, chunk.map { .text($0) })
-                for r in rows {
-                    guard let id = r.text("change_id") else { continue }
-                    previous[id] = (r.text("digest") ?? "", SQLServerStorage.storedResult(r))
-                }
-            }
-            let applicantIds = Set(try await tx.query("SELECT id FROM applicants WHERE panel = ?", [.text(panel)]).compactMap { $0.text("id") })
-            let recused = Set(try await SQLServerStorage.loadRecusals(tx, panel).map { "\($0.reviewer)\u{1F}\($0.applicant)" })
-            let engine = SyncEngine(panel: p.summary, rubric: rubric, applicants: applicantIds, principal: principal)
+        try await pushQueue.submit(PushJob(panel: panel, changes: changes, principal: principal, rubric: rubric, now: now), to: self)
+    }
 
-            // Authorization of the new changes, before anything is applied: all of the batch or none of it.
-            var forbidden: [ChangeResult] = []
-            for c in changes where previous[c.changeId] == nil {
-                if c.reviewer != principal.reviewer {
-                    forbidden.append(ChangeResult(changeId: c.changeId, status: .refused, reason: "server.change.other_reviewer",
-                                                  args: [c.reviewer]))
-                } else if recused.contains("\(c.reviewer)\u{1F}\(c.applicant)") {
-                    forbidden.append(ChangeResult(changeId: c.changeId, status: .refused, reason: "server.change.recused",
-                                                  args: [c.reviewer, c.applicant]))
-                }
-            }
-            if !forbidden.isEmpty {
-                throw APIError(403, forbidden[0].reason ?? "server.forbidden", forbidden[0].args ?? [], refused: forbidden)
-            }
-
-            var sheets: [String: SheetState] = [:]
-            var results: [ChangeResult] = []
-            results.reserveCapacity(changes.count)
-            var writes = BatchWrites()
-            let at = WireCoding.timestamp(now)
-            for c in changes {
-                let digest = SyncEngine.digest(c)
-                if let prev = previous[c.changeId] {
-                    if prev.digest == digest {
-                        var r = prev.result
-                        r.replayed = true
-                        results.append(r)
-                    } else {
-                        results.append(ChangeResult(changeId: c.changeId, status: .refused, reason: "server.change.id_reused",
-                                                    args: [c.changeId]))
+    /// Applies the pushes that queued up while the previous group was being written, in one transaction
+    /// (group commit): in arrival order, each with its own outcome. A push refused as a whole (403, 404)
+    /// writes nothing and does not affect the others; a database failure fails the whole group (nothing
+    /// written; every client retries).
+    func applyGroup(_ jobs: [PushJob]) async -> [Result<[ChangeResult], any Error>] {
+        do {
+            return try await db.write { tx in
+                var chain = try await SQLServerStorage.lockChain(tx)
+                let group = GroupState()
+                // What was received before, by change id (for every push of the group at once).
+                let ids = Array(Set(jobs.flatMap { $0.changes.map(\.changeId) }))
+                var start = 0
+                while start < ids.count {
+                    let chunk = Array(ids[start..<min(start + 400, ids.count)])
+                    start += chunk.count
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                    let rows = try await tx.query("""
+                        SELECT change_id, digest, status, refusal, refusal_args, seq, received_at FROM changes WHERE change_id IN (\(marks))
+                        """, chunk.map { .text($0) })
+                    for r in rows {
+                        guard let id = r.text("change_id") else { continue }
+                        group.previous[id] = (r.text("digest") ?? "", SQLServerStorage.storedResult(r))
                     }
-                    continue
                 }
-                let key = "\(c.reviewer)\u{1F}\(c.applicant)\u{1F}\(c.round)"
-                var sheet: SheetState
-                if let s = sheets[key] {
-                    sheet = s
-                } else {
-                    sheet = try await SQLServerStorage.loadSheet(tx, panel: panel, reviewer: c.reviewer, applicant: c.applicant, round: c.round)
+                var out: [Result<[ChangeResult], any Error>] = []
+                for job in jobs {
+                    do {
+                        out.append(.success(try await SQLServerStorage.applyOne(tx, job, &chain, group)))
+                    } catch let e as APIError {
+                        out.append(.failure(e))
+                    }
                 }
-                chain.seq += 1
-                let seq = chain.seq
-                let outcome = engine.evaluate(c, sheet: sheet)
-                var result = ChangeResult(changeId: c.changeId, status: .applied, seq: seq, receivedAt: at)
-                if case .refused(let reason, let args) = outcome {
-                    result.status = .refused
-                    result.reason = reason
-                    result.args = args
-                }
-                let argsText: String? = result.args.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data("[]".utf8), as: UTF8.self) }
-                writes.changes.append([.int(seq), .text(c.changeId), .text(digest), .text(panel), .text(c.device), .text(c.kind.rawValue),
-                                       .text(c.reviewer), .text(c.applicant), .text(c.round), sql(c.leaf), sql(c.value), sql(c.note),
-                                       sql(c.reason), .text(c.clientTime), .text(at), .text(result.status.rawValue), sql(result.reason),
-                                       sql(argsText), .text(principal.actor)])
-                previous[c.changeId] = (digest, result)
-                if case .apply(let effect) = outcome {
-                    writes.add(effect, panel: panel, change: c, seq: seq, at: at)
-                    effect.applyTo(&sheet)
-                    writes.audit.append(SQLServerStorage.auditRow(
-                        &chain, at: at, actor: principal.actor, panel: panel, action: c.kind.rawValue,
-                        target: "\(c.reviewer)/\(c.applicant)/\(c.round)" + (c.leaf.map { "/\($0)" } ?? ""),
-                        old: effect.old, new: effect.new, reason: c.reason, changeId: c.changeId))
-                }
-                sheets[key] = sheet
-                results.append(result)
+                try await group.writes.flush(tx)
+                try await SQLServerStorage.saveChain(tx, chain)
+                return out
             }
-            try await writes.flush(tx)
-            try await SQLServerStorage.saveChain(tx, chain)
-            return results
+        } catch {
+            return jobs.map { _ in .failure(error) }
         }
+    }
+
+    /// What the pushes of one group share: outcomes by change id, sheets as they evolve, rows to write,
+    /// and each panel's state.
+    final class GroupState: @unchecked Sendable {
+        var previous: [String: (digest: String, result: ChangeResult)] = [:]
+        var sheets: [String: SheetState] = [:]
+        var writes = BatchWrites()
+        var panels: [String: (record: PanelRecord, applicants: Set<String>, recused: Set<String>)] = [:]
+    }
+
+    static func applyOne(_ tx: any SQLExecutor, _ job: PushJob, _ chain: inout Chain, _ group: GroupState) async throws -> [ChangeResult] {
+        let panel = job.panel
+        let principal = job.principal
+        let changes = job.changes
+        let state: (record: PanelRecord, applicants: Set<String>, recused: Set<String>)
+        if let cached = group.panels[panel] {
+            state = cached
+        } else {
+            guard let p = try await loadPanel(tx, panel) else { throw APIError(404, "server.panel.not_found", [panel]) }
+            let applicantIds = Set(try await tx.query("SELECT id FROM applicants WHERE panel = ?", [.text(panel)]).compactMap { $0.text("id") })
+            let recused = Set(try await loadRecusals(tx, panel).map { "\($0.reviewer)\u{1F}\($0.applicant)" })
+            state = (p, applicantIds, recused)
+            group.panels[panel] = state
+        }
+        let engine = SyncEngine(panel: state.record.summary, rubric: job.rubric, applicants: state.applicants, principal: principal)
+
+        // Authorization of the new changes, before anything is applied: all of the push or none of it.
+        var forbidden: [ChangeResult] = []
+        for c in changes where group.previous[c.changeId] == nil {
+            if c.reviewer != principal.reviewer {
+                forbidden.append(ChangeResult(changeId: c.changeId, status: .refused, reason: "server.change.other_reviewer",
+                                              args: [c.reviewer]))
+            } else if state.recused.contains("\(c.reviewer)\u{1F}\(c.applicant)") {
+                forbidden.append(ChangeResult(changeId: c.changeId, status: .refused, reason: "server.change.recused",
+                                              args: [c.reviewer, c.applicant]))
+            }
+        }
+        if !forbidden.isEmpty {
+            throw APIError(403, forbidden[0].reason ?? "server.forbidden", forbidden[0].args ?? [], refused: forbidden)
+        }
+
+        var results: [ChangeResult] = []
+        results.reserveCapacity(changes.count)
+        let at = WireCoding.timestamp(job.now)
+        for c in changes {
+            let digest = SyncEngine.digest(c)
+            if let prev = group.previous[c.changeId] {
+                if prev.digest == digest {
+                    var r = prev.result
+                    r.replayed = true
+                    results.append(r)
+                } else {
+                    results.append(ChangeResult(changeId: c.changeId, status: .refused, reason: "server.change.id_reused",
+                                                args: [c.changeId]))
+                }
+                continue
+            }
+            let key = "\(panel)\u{1F}\(c.reviewer)\u{1F}\(c.applicant)\u{1F}\(c.round)"
+            var sheet: SheetState
+            if let s = group.sheets[key] {
+                sheet = s
+            } else {
+                sheet = try await loadSheet(tx, panel: panel, reviewer: c.reviewer, applicant: c.applicant, round: c.round)
+            }
+            chain.seq += 1
+            let seq = chain.seq
+            let outcome = engine.evaluate(c, sheet: sheet)
+            var result = ChangeResult(changeId: c.changeId, status: .applied, seq: seq, receivedAt: at)
+            if case .refused(let reason, let args) = outcome {
+                result.status = .refused
+                result.reason = reason
+                result.args = args
+            }
+            let argsText: String? = result.args.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data("[]".utf8), as: UTF8.self) }
+            group.writes.changes.append([.int(seq), .text(c.changeId), .text(digest), .text(panel), .text(c.device), .text(c.kind.rawValue),
+                                         .text(c.reviewer), .text(c.applicant), .text(c.round), sql(c.leaf), sql(c.value), sql(c.note),
+                                         sql(c.reason), .text(c.clientTime), .text(at), .text(result.status.rawValue), sql(result.reason),
+                                         sql(argsText), .text(principal.actor)])
+            group.previous[c.changeId] = (digest, result)
+            if case .apply(let effect) = outcome {
+                group.writes.add(effect, panel: panel, change: c, seq: seq, at: at)
+                effect.applyTo(&sheet)
+                group.writes.audit.append(auditRow(
+                    &chain, at: at, actor: principal.actor, panel: panel, action: c.kind.rawValue,
+                    target: "\(c.reviewer)/\(c.applicant)/\(c.round)" + (c.leaf.map { "/\($0)" } ?? ""),
+                    old: effect.old, new: effect.new, reason: c.reason, changeId: c.changeId))
+            }
+            group.sheets[key] = sheet
+            results.append(result)
+        }
+        return results
     }
 
     /// A push's rows, written with a few multi-row statements at the end of its transaction. Cells and
@@ -661,7 +705,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
         mutating func add(_ effect: SheetEffect, panel: String, change c: Change, seq: Int64, at: String) {
             let base: [SQLValue] = [.text(panel), .text(c.reviewer), .text(c.applicant), .text(c.round)]
-            let sheetKey = "\(c.reviewer)\u{1F}\(c.applicant)\u{1F}\(c.round)"
+            let sheetKey = "\(panel)\u{1F}\(c.reviewer)\u{1F}\(c.applicant)\u{1F}\(c.round)"
             switch effect.kind {
             case .points(let leaf, let value):
                 points[sheetKey + "\u{1F}" + leaf] = base + [.text(leaf), sql(value), .null, .int(seq), .text(at)]
@@ -778,5 +822,51 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                                      sheets: order.sorted().compactMap { sheets[$0] },
                                      recusals: try await SQLServerStorage.loadRecusals(tx, panel), cursor: chain.seq)
         }
+    }
+}
+
+/// One push waiting to be applied.
+struct PushJob: Sendable {
+    var panel: String
+    var changes: [Change]
+    var principal: Principal
+    var rubric: RubricLeaves
+    var now: Date
+}
+
+/// Group commit of pushes: while one group's transaction runs, arriving pushes queue; the next group takes
+/// them all. One transaction (one fsync, one lock of the change sequence) serves many clients at once.
+actor PushQueue {
+    private var pending: [(job: PushJob, continuation: CheckedContinuation<[ChangeResult], any Error>)] = []
+    private var running = false
+    /// At most this many changes go into one group's transaction.
+    let maxChangesPerGroup = 20_000
+
+    func submit(_ job: PushJob, to storage: SQLServerStorage) async throws -> [ChangeResult] {
+        try await withCheckedThrowingContinuation { cont in
+            pending.append((job, cont))
+            if !running {
+                running = true
+                Task { await self.drain(storage) }
+            }
+        }
+    }
+
+    private func drain(_ storage: SQLServerStorage) async {
+        while !pending.isEmpty {
+            var count = 0
+            var take = 0
+            while take < pending.count && (take == 0 || count + pending[take].job.changes.count <= maxChangesPerGroup) {
+                count += pending[take].job.changes.count
+                take += 1
+            }
+            let group = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            let results = await storage.applyGroup(group.map(\.job))
+            for (entry, result) in zip(group, results) {
+                entry.continuation.resume(with: result)
+            }
+        }
+        running = false
     }
 }
