@@ -3,7 +3,8 @@
 # each request one set_points change with a new change id (so every request is a real write: a change row,
 # a cell upsert and an audit row in one transaction).
 #   scripts/server-load.sh [sqlite | postgres URL]   (LOAD_SECONDS=10, LOAD_BUILD=debug|release)
-# Prints wrk's latency distribution (p50/p90/p99) and requests per second. Not part of the tests.
+# Prints wrk's latency distribution (p50/p90/p99) and requests per second, then times a first sync of
+# SYNC_LINES (100 000) sheet lines: pushed in batches of 5000 and pulled back. Not part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite}
@@ -51,5 +52,6 @@ done
 export LEAVES=$(IFS=,; echo "${ok[*]}")
 echo "backend=$backend build=$config leaves=${#ok[@]} applicants=50 connections=64 seconds=$secs"
 wrk -t2 -c64 -d"${secs}s" --latency -s scripts/server-load.lua "$url"
+python3 scripts/server-sync-load.py "$url" "$TOKEN" LOAD r1 "$LEAVES" "$APPLICANTS" "${SYNC_LINES:-100000}"
 rows=$(curl -sf "$url/v1/audit/verify" -H "Authorization: Bearer $admin")
 echo "audit after the run: $rows"

@@ -62,7 +62,9 @@ struct SQLiteExecutor: SQLExecutor {
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let run = { (db: Database) throws -> [SQLRow] in
-            let rows = try Row.fetchAll(db, sql: sql, arguments: SQLiteExecutor.arguments(binds))
+            // The server's queries are a fixed set: prepared once per connection.
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchAll(statement, arguments: SQLiteExecutor.arguments(binds))
             return rows.map { row in
                 var values: [String: SQLValue] = [:]
                 for (column, dbValue) in row {
@@ -84,13 +86,21 @@ struct SQLiteExecutor: SQLExecutor {
 
     func execute(_ sql: String, _ binds: [SQLValue]) async throws {
         guard writer else { throw StorageError("write statement outside a write transaction: \(sql)") }
-        try syncAccess { db in try db.execute(sql: sql, arguments: SQLiteExecutor.arguments(binds)) }
+        try syncAccess { db in
+            if binds.count <= 32 {
+                // Single-row statements repeat: prepared once. Multi-row inserts vary in shape: not cached.
+                try db.cachedStatement(sql: sql).execute(arguments: SQLiteExecutor.arguments(binds))
+            } else {
+                try db.execute(sql: sql, arguments: SQLiteExecutor.arguments(binds))
+            }
+        }
     }
 
     /// One synchronous access (microseconds for the server's statements): the writer inside a transaction
     /// that the async lock holds, or a pooled reader.
     private func syncAccess<T>(_ run: (Database) throws -> T) throws -> T {
-        writer ? try pool.writeWithoutTransaction(run) : try pool.read(run)
+        // A read is one statement (atomic by itself): no transaction around it.
+        writer ? try pool.writeWithoutTransaction(run) : try pool.unsafeRead(run)
     }
 }
 

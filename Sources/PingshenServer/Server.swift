@@ -252,11 +252,10 @@ struct ErrorMiddleware: RouterMiddleware {
             if e.status == 401 || e.status == 403 || e.status == 429 {
                 logger.warning("\(e.status) \(request.method.rawValue) \(request.uri.path) from \(context.remoteIP): \(e.key) \(e.args.joined(separator: " "))")
             }
-            var refused = e.refused
-            if refused != nil {
-                for i in refused!.indices {
-                    refused![i].message = refused![i].reason.map { Catalog.text($0, refused![i].args ?? [], lang) }
-                }
+            let refused = e.refused?.map { r -> ChangeResult in
+                var r = r
+                r.message = r.reason.map { Catalog.text($0, r.args ?? [], lang) }
+                return r
             }
             var headers: HTTPFields = [:]
             if e.status == 429, let s = e.args.first { headers[.retryAfter] = s }

@@ -299,6 +299,17 @@ struct ServerTests {
             #expect(!dump.contains(Secrets.normalizeCode(s.adminCode)))
             #expect(dump.contains(Secrets.tokenHash(exchanged.token)))
 
+            // Every 401: no token, another scheme, an unknown token, a token with one character changed.
+            let anon = s.client()
+            let cases: [(String?, String)] = [(nil, "server.auth.missing"), ("Basic \(exchanged.token)", "server.auth.scheme"),
+                                              ("Bearer psk_unknown", "server.auth.invalid"),
+                                              ("Bearer " + String(exchanged.token.dropLast()) + (exchanged.token.hasSuffix("A") ? "B" : "A"),
+                                               "server.auth.invalid")]
+            for (header, key) in cases {
+                let (code, data) = try await anon.raw("GET", "/v1/me", headers: header.map { ["Authorization": $0] } ?? [:])
+                #expect(code == 401)
+                #expect((try? WireCoding.decoder().decode(ErrorBody.self, from: data))?.error == key)
+            }
             // An enrolment code expires.
             s.clock.advance(by: 2 * 3600)
             #expect(await status { _ = try await s.client().exchange(code: enrol.code, device: "late") } == 401)
