@@ -29,7 +29,8 @@ struct APIHandlers: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
             throw APIError(401, "server.auth.scheme")
         }
-        guard let p = try await storage.principal(tokenHash: Secrets.tokenHash(String(parts[1]))) else {
+        guard let p = try await server.principals.lookup(Secrets.tokenHash(String(parts[1])), now: server.clock.now(),
+                                                         storage: storage) else {
             throw APIError(401, "server.auth.invalid")
         }
         if p.expiresAt <= server.clock.now() { throw APIError(401, "server.auth.expired", [WireCoding.timestamp(p.expiresAt)]) }
@@ -305,9 +306,9 @@ struct APIHandlers: Sendable {
             try validateText(c.clientTime, field: "client_time", max: 64)
             if let v = c.value, !v.isFinite { throw APIError(422, "server.bad_text", ["value", "finite"]) }
         }
-        let panel = try await loadPanel(id)
-        let leaves = try server.rubrics.leaves(panel)
-        var results = try await storage.apply(panel: id, changes: req.changes, principal: p, rubric: leaves, now: server.clock.now())
+        let rubrics = server.rubrics
+        var results = try await storage.apply(panel: id, changes: req.changes, principal: p, rubric: { try rubrics.leaves($0) },
+                                              now: server.clock.now())
         let lang = requestLang(request)
         for i in results.indices where results[i].status == .refused {
             results[i].message = results[i].reason.map { Catalog.text($0, results[i].args ?? [], lang) }

@@ -95,6 +95,32 @@ final class RateLimiter: @unchecked Sendable {
     }
 }
 
+/// Known tokens for a short while (a token's identity never changes; expiry is checked on every request),
+/// so that most requests need no database read to authenticate. Unknown tokens are not cached.
+final class PrincipalCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cache: [String: (principal: Principal, until: Date)] = [:]
+    let ttl: TimeInterval = 30
+
+    func lookup(_ hash: String, now: Date, storage: any ServerStorage) async throws -> Principal? {
+        if let hit = cached(hash, now: now) { return hit }
+        guard let p = try await storage.principal(tokenHash: hash) else { return nil }
+        remember(hash, p, until: now.addingTimeInterval(ttl))
+        return p
+    }
+
+    private func cached(_ hash: String, now: Date) -> Principal? {
+        lock.withLock { cache[hash].flatMap { $0.until > now ? $0.principal : nil } }
+    }
+
+    private func remember(_ hash: String, _ p: Principal, until: Date) {
+        lock.withLock {
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[hash] = (p, until)
+        }
+    }
+}
+
 /// Parsed rubrics by panel version.
 final class RubricCache: @unchecked Sendable {
     private let lock = NSLock()
@@ -126,6 +152,7 @@ public final class PanelServer: Sendable {
     let logger: Logger
     let limiter: RateLimiter
     let rubrics = RubricCache()
+    let principals = PrincipalCache()
 
     public init(storage: any ServerStorage, configuration: ServerConfiguration = ServerConfiguration(),
                 clock: ServerClock = ServerClock(), logger: Logger? = nil) {

@@ -86,7 +86,9 @@ public protocol ServerStorage: Sendable {
     func reviewers(_ panel: String) async throws -> [WireReviewer]
     func applicants(_ panel: String) async throws -> [WireApplicant]
     func recusals(_ panel: String) async throws -> [WireRecusal]
-    func apply(panel: String, changes: [Change], principal: Principal, rubric: RubricLeaves, now: Date) async throws -> [ChangeResult]
+    /// Applies a push. `rubric` gives the leaves of the panel's stored rubric (parsed and cached by the caller).
+    func apply(panel: String, changes: [Change], principal: Principal, rubric: @escaping @Sendable (PanelRecord) throws -> RubricLeaves,
+               now: Date) async throws -> [ChangeResult]
     func pull(panel: String, since: Int64, limit: Int, onlyReviewer: String?) async throws -> (changes: [ServerChange], next: Int64, hasMore: Bool)
     func snapshot(_ panel: String) async throws -> WirePanelSnapshot?
     func verifyAudit() async throws -> AuditVerification
@@ -564,7 +566,8 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
     // MARK: Changes
 
-    public func apply(panel: String, changes: [Change], principal: Principal, rubric: RubricLeaves, now: Date) async throws -> [ChangeResult] {
+    public func apply(panel: String, changes: [Change], principal: Principal, rubric: @escaping @Sendable (PanelRecord) throws -> RubricLeaves,
+                      now: Date) async throws -> [ChangeResult] {
         try await pushQueue.submit(PushJob(panel: panel, changes: changes, principal: principal, rubric: rubric, now: now), to: self)
     }
 
@@ -632,7 +635,13 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
             state = (p, applicantIds, recused)
             group.panels[panel] = state
         }
-        let engine = SyncEngine(panel: state.record.summary, rubric: job.rubric, applicants: state.applicants, principal: principal)
+        let leaves: RubricLeaves
+        do {
+            leaves = try job.rubric(state.record)
+        } catch {
+            throw APIError(500, "server.internal", [])
+        }
+        let engine = SyncEngine(panel: state.record.summary, rubric: leaves, applicants: state.applicants, principal: principal)
 
         // Authorization of the new changes, before anything is applied: all of the push or none of it.
         var forbidden: [ChangeResult] = []
@@ -837,7 +846,7 @@ struct PushJob: Sendable {
     var panel: String
     var changes: [Change]
     var principal: Principal
-    var rubric: RubricLeaves
+    var rubric: @Sendable (PanelRecord) throws -> RubricLeaves
     var now: Date
 }
 

@@ -84,14 +84,21 @@ public final class PingshenSyncClient: @unchecked Sendable {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        do {
-            let (data, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else { throw SyncClientError.transport("not an HTTP response") }
-            return (http.statusCode, data)
-        } catch let e as SyncClientError {
-            throw e
-        } catch {
-            throw SyncClientError.transport(String(describing: error))
+        // The completion-handler API, not `data(for:)`: on Linux, cancelling a Swift task inside
+        // FoundationNetworking's async bridge can crash the process. A request therefore runs to its answer
+        // or its timeout even when the caller's task is cancelled (harmless: a push is idempotent).
+        let session = self.session
+        return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<(status: Int, body: Data), any Error>) in
+            let task = session.dataTask(with: request) { data, response, error in
+                if let error {
+                    cont.resume(throwing: SyncClientError.transport(String(describing: error)))
+                } else if let http = response as? HTTPURLResponse {
+                    cont.resume(returning: (http.statusCode, data ?? Data()))
+                } else {
+                    cont.resume(throwing: SyncClientError.transport("not an HTTP response"))
+                }
+            }
+            task.resume()
         }
     }
 

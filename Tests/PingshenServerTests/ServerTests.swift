@@ -198,7 +198,8 @@ struct ServerTests {
             }
             #expect(counts == [6, 6])
 
-            // 4. A client task cancelled while its push is in flight, then retried: exactly once.
+            // 4. A client task cancelled while its push is in flight (the request runs to its answer or its
+            //    timeout; the caller never sees it), then retried: exactly once.
             let more = leaves.dropFirst(6).prefix(5).map { r1.change(.setPoints, "a2", leaf: $0.id, value: 0.5) }
             let inflight = Task { try await r1.client.push(panel: "P1", changes: Array(more)) }
             inflight.cancel()
