@@ -52,6 +52,11 @@ done
 export LEAVES=$(IFS=,; echo "${ok[*]}")
 echo "backend=$backend build=$config leaves=${#ok[@]} applicants=50 connections=64 seconds=$secs"
 wrk -t2 -c64 -d"${secs}s" --latency -s scripts/server-load.lua "$url"
-python3 scripts/server-sync-load.py "$url" "$TOKEN" LOAD r1 "$LEAVES" "$APPLICANTS" "${SYNC_LINES:-100000}"
+# The first sync goes to a fresh panel, so that the pull returns exactly the lines pushed.
+curl -sf -XPUT "$url/v1/panels/SYNC" -H "Authorization: Bearer $admin" --data-binary @"$work/panel.json" >/dev/null
+scode=$(curl -sf -XPOST "$url/v1/panels/SYNC/enrol" -H "Authorization: Bearer $admin" -d '{"role":"reviewer","reviewer":"r1"}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+stoken=$(curl -sf -XPOST "$url/v1/auth/exchange" -d "{\"code\":\"$scode\",\"device\":\"sync\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+python3 scripts/server-sync-load.py "$url" "$stoken" SYNC r1 "$LEAVES" "$APPLICANTS" "${SYNC_LINES:-100000}"
 rows=$(curl -sf "$url/v1/audit/verify" -H "Authorization: Bearer $admin")
 echo "audit after the run: $rows"

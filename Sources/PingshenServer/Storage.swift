@@ -619,6 +619,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         var sheets: [String: SheetState] = [:]
         var writes = BatchWrites()
         var panels: [String: (record: PanelRecord, applicants: Set<String>, recused: Set<String>)] = [:]
+        let memo = EngineMemo()
     }
 
     static func applyOne(_ tx: any SQLExecutor, _ job: PushJob, _ chain: inout Chain, _ group: GroupState) async throws -> [ChangeResult] {
@@ -641,7 +642,8 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         } catch {
             throw APIError(500, "server.internal", [])
         }
-        let engine = SyncEngine(panel: state.record.summary, rubric: leaves, applicants: state.applicants, principal: principal)
+        let engine = SyncEngine(panel: state.record.summary, rubric: leaves, applicants: state.applicants, principal: principal,
+                                memo: group.memo)
 
         // Authorization of the new changes, before anything is applied: all of the push or none of it.
         var forbidden: [ChangeResult] = []

@@ -42,6 +42,8 @@ struct SyncEngine: Sendable {
     var rubric: RubricLeaves
     var applicants: Set<String>
     var principal: Principal
+    /// Checks and number texts repeat (a rubric has few distinct point values): computed once per group.
+    var memo = EngineMemo()
 
     static let maxNoteLength = 4000
     static let maxReasonLength = 1000
@@ -64,11 +66,11 @@ struct SyncEngine: Sendable {
             case .setPoints:
                 if leaf.input == .value { return .refused("server.change.value_leaf", [leafId]) }
                 guard let v = c.value else { return .refused("server.change.no_value", [leafId]) }
-                if let e = validatePoints(v, for: leaf) { return .refused(e.key, e.args) }
-                return .apply(SheetEffect(kind: .points(leaf: leafId, value: v), old: sheet.points[leafId].map { formatNumber($0) },
-                                          new: formatNumber(v)))
+                if let e = memo.validation(v, leaf) { return .refused(e.key, e.args) }
+                return .apply(SheetEffect(kind: .points(leaf: leafId, value: v), old: sheet.points[leafId].map { memo.text($0) },
+                                          new: memo.text(v)))
             case .clearPoints:
-                return .apply(SheetEffect(kind: .points(leaf: leafId, value: nil), old: sheet.points[leafId].map { formatNumber($0) },
+                return .apply(SheetEffect(kind: .points(leaf: leafId, value: nil), old: sheet.points[leafId].map { memo.text($0) },
                                           new: nil))
             default:
                 let text = (c.note?.isEmpty ?? true) ? nil : c.note
@@ -100,5 +102,26 @@ struct SyncEngine: Sendable {
         let fields: [String?] = [c.changeId, c.device, c.kind.rawValue, c.reviewer, c.applicant, c.round, c.leaf,
                                  c.value.map { String($0) }, c.note, c.reason, c.clientTime]
         return sha256Hex(fields.map { $0 ?? "\u{0}" }.joined(separator: "\u{1F}"))
+    }
+}
+
+/// Memoized `validatePoints` and `formatNumber` for one group commit.
+final class EngineMemo: @unchecked Sendable {
+    private var checks: [String: PingshenError?] = [:]
+    private var texts: [Double: String] = [:]
+
+    func validation(_ v: Double, _ leaf: RubricNode) -> PingshenError? {
+        let key = "\(leaf.id)\u{1F}\(v.bitPattern)"
+        if let hit = checks[key] { return hit }
+        let r = validatePoints(v, for: leaf)
+        checks[key] = .some(r)
+        return r
+    }
+
+    func text(_ v: Double) -> String {
+        if let hit = texts[v] { return hit }
+        let t = formatNumber(v)
+        texts[v] = t
+        return t
     }
 }
