@@ -8,6 +8,7 @@ import NIOSSL
 import PingshenCore
 import PingshenRubricFormat
 import PingshenWire
+import ServiceLifecycle
 
 /// How a server runs.
 public struct ServerConfiguration: Sendable {
@@ -121,6 +122,14 @@ final class PrincipalCache: @unchecked Sendable {
     }
 }
 
+/// The service group of a running server (for `shutdown`).
+final class RunningGroup: @unchecked Sendable {
+    private let lock = NSLock()
+    private var group: ServiceGroup?
+    func set(_ g: ServiceGroup?) { lock.withLock { group = g } }
+    func get() -> ServiceGroup? { lock.withLock { group } }
+}
+
 /// Parsed rubrics by panel version.
 final class RubricCache: @unchecked Sendable {
     private let lock = NSLock()
@@ -153,6 +162,7 @@ public final class PanelServer: Sendable {
     let limiter: RateLimiter
     let rubrics = RubricCache()
     let principals = PrincipalCache()
+    let running = RunningGroup()
 
     public init(storage: any ServerStorage, configuration: ServerConfiguration = ServerConfiguration(),
                 clock: ServerClock = ServerClock(), logger: Logger? = nil) {
@@ -250,11 +260,17 @@ public final class PanelServer: Sendable {
                                                    serverName: "pingshen"),
                               onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
                               logger: logger)
-        if handleSignals {
-            try await app.runService()
-        } else {
-            try await app.run()
-        }
+        let group = ServiceGroup(configuration: .init(services: [app],
+                                                      gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                                                      logger: logger))
+        running.set(group)
+        try await group.run()
+        running.set(nil)
+    }
+
+    /// Stops a running server gracefully: no new connections; requests in progress finish.
+    public func shutdown() async {
+        await running.get()?.triggerGracefulShutdown()
     }
 }
 

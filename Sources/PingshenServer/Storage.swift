@@ -74,7 +74,6 @@ public struct RubricLeaves: Sendable {
 public protocol ServerStorage: Sendable {
     var backend: String { get }
     func migrate() async throws
-    func hasAdmin() async throws -> Bool
     func addEnrolment(_ e: EnrolmentRecord, actor: String, now: Date) async throws
     func redeem(codeHash: String, tokenHash: String, device: String, tokenExpiresAt: Date, now: Date) async throws -> Principal?
     func principal(tokenHash: String) async throws -> Principal?
@@ -328,13 +327,6 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
     }
 
     // MARK: Enrolment codes and tokens
-
-    public func hasAdmin() async throws -> Bool {
-        try await db.read { tx in
-            let a = try await tx.one("SELECT COUNT(*) AS n FROM enrolments WHERE role = 'admin'")?.int("n") ?? 0
-            return a > 0
-        }
-    }
 
     public func addEnrolment(_ e: EnrolmentRecord, actor: String, now: Date) async throws {
         try await db.write { tx in

@@ -145,7 +145,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     func stop() async {
-        task.cancel()
+        await server.shutdown()
         _ = try? await task.value
         try? await storage.close()
         await store.destroy()
