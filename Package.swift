@@ -64,9 +64,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "PingshenServerTests",
                     dependencies: ["PingshenServer", "PingshenSyncClient", "PingshenWire", "PingshenCore",
-                                   "PingshenRubricFormat", .product(name: "GRDB", package: "GRDB.swift"),
-                                   .product(name: "Yams", package: "Yams"),
-                                   .product(name: "PostgresNIO", package: "postgres-nio")],
+                                   "PingshenRubricFormat", .product(name: "Yams", package: "Yams")],
                     swiftSettings: strict),
     ]
 )
