@@ -5,10 +5,11 @@ let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "Pingshen",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pingshen", targets: ["pingshen"]),
         .library(name: "PingshenCore", targets: ["PingshenCore"]),
+        .library(name: "PingshenSyncClient", targets: ["PingshenSyncClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -16,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        // The panel server (issue 5). Hummingbird's default traits are off: no swift-configuration build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // Pure scoring core: rubric model, rules, line format, aggregation, statistics. No I/O, no dependencies.
@@ -33,9 +37,23 @@ let package = Package(
         .target(name: "PingshenReport",
                 dependencies: ["PingshenCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: strict),
+        // The sync protocol's wire types (requests, responses, changes), shared by server and client. Foundation only.
+        .target(name: "PingshenWire", swiftSettings: strict),
+        // The HTTP client of the panel server (URLSession; FoundationNetworking on Linux).
+        .target(name: "PingshenSyncClient", dependencies: ["PingshenWire"], swiftSettings: strict),
+        // The panel server: Hummingbird 2, optional TLS, storage on SQLite (GRDB) or PostgreSQL (postgres-nio).
+        .target(name: "PingshenServer",
+                dependencies: ["PingshenCore", "PingshenRubricFormat", "PingshenWire",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "PostgresNIO", package: "postgres-nio"),
+                               .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         // Command line: argument parsing, the interactive session, rendering.
         .target(name: "PingshenCLI",
                 dependencies: ["PingshenCore", "PingshenRubricFormat", "PingshenStore", "PingshenReport",
+                               "PingshenServer", "PingshenSyncClient", "PingshenWire",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "pingshen", dependencies: ["PingshenCLI"], swiftSettings: strict),
@@ -52,6 +70,10 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "PingshenCLITests",
                     dependencies: ["PingshenCLI", "PingshenStore", "PingshenCore", "PingshenRubricFormat", "PingshenReport"],
+                    swiftSettings: strict),
+        .testTarget(name: "PingshenServerTests",
+                    dependencies: ["PingshenServer", "PingshenSyncClient", "PingshenWire", "PingshenCore",
+                                   "PingshenRubricFormat", .product(name: "Yams", package: "Yams")],
                     swiftSettings: strict),
     ]
 )

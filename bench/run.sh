@@ -31,11 +31,12 @@ if [ -x scripts/server-load.sh ] || [ -f scripts/server-load.sh ]; then
   command -v wrk >/dev/null 2>&1 || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq wrk >/dev/null; }
   LOAD_BUILD=release bash scripts/server-load.sh sqlite 2>&1 | tee "$work/server-sqlite.log" >&2 || true
   if [ -f scripts/postgres.sh ]; then
-    pgurl="$(bash scripts/postgres.sh start 2>/dev/null | tail -n 1)" || pgurl=""
+    pgdir="$(mktemp -d /tmp/pingshen-bench-pg.XXXXXX)"
+    pgurl="$(bash scripts/postgres.sh start "$pgdir" 2>/dev/null | tail -n 1)" || pgurl=""
     if [ -n "$pgurl" ]; then
       LOAD_BUILD=release bash scripts/server-load.sh postgres "$pgurl" 2>&1 | tee "$work/server-postgres.log" >&2 || true
-      bash scripts/postgres.sh stop >/dev/null 2>&1 || true
     fi
+    bash scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true
   fi
 fi
 
@@ -71,7 +72,7 @@ def server_figures(log, label):
     if m:
         v = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
         add(f"server write p99 ({label})", v, "ms", 50)
-    m = re.search(r"first sync[^\n]*?([\d.]+)\s*s", text, re.I)
+    m = re.search(r"first sync:.*total ([\d.]+) s", text)
     if m: add(f"first sync of 100 000 sheet lines ({label})", float(m.group(1)), "s", 10)
 server_figures("server-sqlite.log", "SQLite")
 server_figures("server-postgres.log", "PostgreSQL")

@@ -1,0 +1,242 @@
+import ArgumentParser
+import Foundation
+import PingshenCore
+import PingshenServer
+import PingshenSyncClient
+import PingshenWire
+
+// The shared panel server on the command line: `serve`, `server init`, `server enrol`, `login`.
+
+/// Runs async work from a synchronous command (the root command is synchronous): the main thread waits
+/// while the work runs on the concurrency pool.
+func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    guard let result = box.result else { throw PingshenError("server.internal") }
+    return try result.get()
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
+
+/// Options choosing the server's store.
+struct ServerStoreOptions: ParsableArguments {
+    @Option(name: .long, help: "PostgreSQL URL (postgres://user@host:port/db) instead of the SQLite file given with --db.")
+    var postgres: String?
+
+    /// The store: PostgreSQL, or the SQLite file from --db, PINGSHEN_SERVER_DB, else pingshen-server.sqlite.
+    func open(_ global: GlobalOptions) throws -> (storage: SQLServerStorage, name: String) {
+        if let postgres {
+            if global.db != nil { throw PingshenError("server.cli.store_conflict") }
+            return (try SQLServerStorage.postgres(url: postgres), PingshenServerCommands.redacted(postgres))
+        }
+        let path = global.db ?? ProcessInfo.processInfo.environment["PINGSHEN_SERVER_DB"] ?? "pingshen-server.sqlite"
+        do {
+            return (try SQLServerStorage.sqlite(path: path), path)
+        } catch {
+            throw PingshenError("server.storage_failed", ["\(path): \(error)"])
+        }
+    }
+}
+
+enum PingshenServerCommands {
+    /// A PostgreSQL URL without its password, for messages.
+    static func redacted(_ url: String) -> String {
+        guard var c = URLComponents(string: url), c.password != nil else { return url }
+        c.password = "***"
+        return c.string ?? url
+    }
+
+    static func serverURL(_ text: String) throws -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme, scheme == "http" || scheme == "https", url.host != nil else {
+            throw PingshenError("server.cli.bad_url", [text])
+        }
+        return url
+    }
+
+    /// A client error as a user-facing error, in the server's words when it sent some.
+    static func userError(_ error: any Error, server: String, lang: Lang) -> any Error {
+        switch error {
+        case let e as SyncClientError:
+            switch e {
+            case .http(let status, let body):
+                let message = body.map { Catalog.has($0.error) ? Catalog.text($0.error, $0.args, lang) : $0.message } ?? ""
+                return PingshenError("server.cli.http_error", [String(status), message])
+            case .transport(let t):
+                return PingshenError("server.cli.transport_error", [server, t])
+            case .decoding(let d):
+                return PingshenError("server.cli.transport_error", [server, d])
+            }
+        default:
+            return error
+        }
+    }
+
+    static func client(_ server: String, env: Env) throws -> PingshenSyncClient {
+        let url = try serverURL(server)
+        let store = CredentialStore()
+        let credential: StoredCredential?
+        do {
+            credential = try store.credential(for: server)
+        } catch {
+            throw PingshenError("server.cli.credentials_failed", [store.file, "\(error)"])
+        }
+        guard let credential else { throw PingshenError("server.cli.no_credentials", [server]) }
+        return PingshenSyncClient(baseURL: url, token: credential.token, language: env.lang.rawValue)
+    }
+}
+
+/// `pingshen serve`
+struct ServeCommand: PingshenCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the shared panel server (HTTP; HTTPS with --tls-cert/--tls-key).")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var store: ServerStoreOptions
+    @Option(name: .long, help: "Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).") var host = "127.0.0.1"
+    @Option(name: .long, help: "Port (default 8080; 0 picks a free one and prints it).") var port = 8080
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of the certificate.") var tlsKey: String?
+    @Option(name: .customLong("code-ttl-hours"), help: "Lifetime of enrolment codes in hours (default 72).") var codeTTL: Double = 72
+    @Option(name: .customLong("token-ttl-days"), help: "Lifetime of tokens in days (default 90).") var tokenTTL: Double = 90
+    @Option(name: .customLong("max-body-mib"), help: "Largest request body in MiB (default 8).") var maxBody: Double = 8
+    @Option(name: .customLong("exchanges-per-minute"), help: "Code exchanges allowed per address per minute (default 10).")
+    var exchanges = 10
+
+    func execute(_ env: Env) throws {
+        guard (0...65535).contains(port) else { throw PingshenError("server.cli.bad_port", [String(port)]) }
+        if (tlsCert == nil) != (tlsKey == nil) { throw PingshenError("server.cli.tls_pair") }
+        let (storage, name) = try store.open(global)
+        var config = ServerConfiguration()
+        config.host = host
+        config.port = port
+        config.tlsCertificatePath = tlsCert
+        config.tlsKeyPath = tlsKey
+        config.codeTTL = max(codeTTL, 0.01) * 3600
+        config.tokenTTL = max(tokenTTL, 0.001) * 24 * 3600
+        config.maxBodyBytes = Int(max(maxBody, 0.001) * 1024 * 1024)
+        config.exchangesPerMinute = max(exchanges, 1)
+        let server = PanelServer(storage: storage, configuration: config)
+        let scheme = tlsCert == nil ? "http" : "https"
+        let host = self.host
+        let lang = env.lang
+        try runBlocking {
+            do {
+                try await server.run(handleSignals: true) { bound in
+                    Console.out(Catalog.text("server.cli.listening", ["\(scheme)://\(host):\(bound)", name], lang))
+                }
+            } catch let e as PingshenError {
+                throw e
+            } catch {
+                throw PingshenError("server.storage_failed", ["\(error)"])
+            }
+            try? await storage.close()
+        }
+        Console.err(env.t("server.cli.stopped"))
+    }
+}
+
+/// `pingshen server …`
+struct ServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server", abstract: "Set up the shared panel server and enrol its users.",
+        subcommands: [ServerInit.self, ServerEnrol.self])
+    @OptionGroup var global: GlobalOptions
+}
+
+/// `pingshen server init --db F | --postgres URL`: creates the store; the chair's one-time code is the last line.
+struct ServerInit: PingshenCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create the server's store and print a one-time chair (admin) code as the last line.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var store: ServerStoreOptions
+    @Option(name: .customLong("code-ttl-hours"), help: "Hours the code stays valid (default 72).") var codeTTL: Double = 72
+    @Option(name: .long, help: "The admin chair's name (for the audit log).") var name = "chair"
+
+    func execute(_ env: Env) throws {
+        let (storage, storeName) = try store.open(global)
+        let ttl = max(codeTTL, 0.01) * 3600
+        let adminName = name
+        let result = try runBlocking { () async throws -> (code: String, expiresAt: Date) in
+            do {
+                let r = try await PanelServer.initialize(storage: storage, adminName: adminName, codeTTL: ttl)
+                try? await storage.close()
+                return r
+            } catch let e as PingshenError {
+                try? await storage.close()
+                throw e
+            } catch {
+                try? await storage.close()
+                throw PingshenError("server.storage_failed", ["\(error)"])
+            }
+        }
+        Console.out(env.t("server.cli.init_done", storeName))
+        Console.out(env.t("server.cli.code_expires", WireCoding.timestamp(result.expiresAt)))
+        Console.out(result.code)
+    }
+}
+
+/// `pingshen server enrol PANEL REVIEWER --server URL`: the chair gets a reviewer's one-time code (last line).
+struct ServerEnrol: PingshenCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enrol", abstract: "Create a reviewer's one-time code (printed as the last line).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Panel id.") var panel: String
+    @Argument(help: "Reviewer id (or, with --chair, the chair's name).") var reviewer: String
+    @Option(name: .long, help: "Server URL, e.g. http://127.0.0.1:8080.") var server: String
+    @Flag(name: .long, help: "Enrol a chair of the panel (admin only).") var chair = false
+    @Option(name: .customLong("ttl-hours"), help: "Hours the code stays valid (default: the server's, 72).") var ttl: Double?
+
+    func execute(_ env: Env) throws {
+        let client = try PingshenServerCommands.client(server, env: env)
+        let (panel, reviewer, role, ttl, server) = (self.panel, self.reviewer, chair ? WireRole.chair : .reviewer, self.ttl, self.server)
+        let lang = env.lang
+        let r = try runBlocking {
+            do {
+                return try await client.enrol(panel: panel, reviewer: reviewer, role: role, ttlHours: ttl)
+            } catch {
+                throw PingshenServerCommands.userError(error, server: server, lang: lang)
+            }
+        }
+        Console.out(env.t("server.cli.enrol_done", r.panel, r.reviewer, r.role.rawValue, r.expiresAt))
+        Console.out(r.code)
+    }
+}
+
+/// `pingshen login --server URL --code C`: exchanges a code for a token and keeps it (0600).
+struct LoginCommand: PingshenCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login", abstract: "Exchange a one-time code for a token, kept in ~/.config/pingshen (0600).")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "Server URL, e.g. http://127.0.0.1:8080.") var server: String
+    @Option(name: .long, help: "The one-time enrolment code.") var code: String
+    @Option(name: .long, help: "A name for this device (default: the host name).") var device: String?
+
+    func execute(_ env: Env) throws {
+        let url = try PingshenServerCommands.serverURL(server)
+        let client = PingshenSyncClient(baseURL: url, language: env.lang.rawValue)
+        let (code, server) = (self.code, self.server)
+        let device = self.device ?? ProcessInfo.processInfo.hostName
+        let lang = env.lang
+        let r = try runBlocking {
+            do {
+                return try await client.exchange(code: code, device: device)
+            } catch {
+                throw PingshenServerCommands.userError(error, server: server, lang: lang)
+            }
+        }
+        let store = CredentialStore()
+        do {
+            try store.save(StoredCredential(server: server, token: r.token, identity: r.identity))
+        } catch {
+            throw PingshenError("server.cli.credentials_failed", [store.file, "\(error)"])
+        }
+        Console.out(env.t("server.cli.login_done", server, r.identity.role.rawValue, r.identity.panel ?? "-",
+                          r.identity.reviewer ?? "-", store.file))
+    }
+}
