@@ -68,7 +68,6 @@ extension Catalog {
         "report.h.tied": ("并列", "Tied"),
         "report.h.applicant_id": ("单位编号", "Applicant ID"),
         "report.h.applicant": ("申报单位", "Applicant"),
-        "report.h.industry": ("行业", "Industry"),
         "report.h.status": ("状态", "Status"),
         "report.h.total": ("综合得分", "Total"),
         "report.h.grade": ("等级", "Grade"),
@@ -102,8 +101,6 @@ extension Catalog {
         "report.h.weight": ("满分", "Max"),
         "report.h.points": ("得分", "Points"),
         "report.h.item": ("项目", "Item"),
-        "report.yes": ("是", "yes"),
-        "report.missing": ("缺少数据", "missing"),
         "report.rank_tied": ("{0}（并列）", "{0} (tied)"),
 
         // XLSX sheets

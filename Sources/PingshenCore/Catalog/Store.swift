@@ -102,10 +102,6 @@ extension Catalog {
         "store.status_title": ("评审组 {0}（{1}）· 轮次 {2} · 评分表 {3}", "panel {0} ({1}) · round {2} · rubric {3}"),
         "store.status_legend": ("✓ 已提交　● 已评完未提交　n/m 已评 n 项（共 m 项）　· 未开始　回避", "✓ submitted   ● complete, not submitted   n/m scored n of m   · not started   recused"),
         "store.status_done": ("已提交 {0} / {1} 张评分表（回避 {2}）", "{0} of {1} sheets submitted ({2} recused)"),
-        "store.state.submitted": ("已提交", "submitted"),
-        "store.state.complete": ("已评完", "complete"),
-        "store.state.in_progress": ("评分中", "in progress"),
-        "store.state.not_started": ("未开始", "not started"),
         "store.state.recused": ("回避", "recused"),
     ]
 }
