@@ -644,6 +644,14 @@ public func resolveData(_ blocks: [LineBlock], file: String, rubric: Rubric, pan
                     fail("line.percent_not_allowed", [e.id], e.line, e.id)
                     continue
                 }
+                // A yes/no field (read only by yes/no gates, or a value leaf of the award rule) takes
+                // yes/no or 1/0: any other number is a mistake, not a “yes”.
+                var yesNoOnly = node == nil && !gates.isEmpty && gates.allSatisfy { $0.op == .yes }
+                if let node, node.input == .value, case .award? = node.rule { yesNoOnly = true }
+                if yesNoOnly && v != 0 && v != 1 {
+                    fail("line.yesno_expected", [e.id, formatNumber(v, decimals: 4)], e.line, e.id)
+                    continue
+                }
                 value = v
             }
             if value < 0 {

@@ -22,6 +22,7 @@ extension Catalog {
         "line.reviewer_in_data": ("申报单位数据块不应包含“reviewer:”", "an applicant-data block must not contain “reviewer:”"),
         "line.percent_not_allowed": ("“{0}”的单位不是 %，不能写百分号", "“{0}” is not measured in %, a percent sign is not allowed"),
         "line.yesno_not_allowed": ("“{0}”不是“是/否”型指标，请输入分数", "“{0}” is not a yes/no indicator: enter points"),
+        "line.yesno_expected": ("“{0}”是“是/否”项，只能填 是/否（或 1/0），不能填 {1}", "“{0}” is a yes/no field: use yes/no (or 1/0), not {1}"),
         "line.unknown_reviewer": ("评审组中没有专家“{0}”", "the panel has no reviewer “{0}”"),
         "line.unknown_applicant": ("评审组中没有申报单位“{0}”", "the panel has no applicant “{0}”"),
         "line.of_exceeds": ("“{0}”（其中项）的数值 {1} 大于其所属指标“{2}”的数值 {3}", "“{0}” (an “of which” item) is {1}, more than {3} for “{2}”"),
