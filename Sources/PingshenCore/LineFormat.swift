@@ -141,6 +141,9 @@ func isBlankScalar(_ u: Unicode.Scalar) -> Bool {
     u == " " || u == "\t" || u.properties.generalCategory == .spaceSeparator
 }
 
+/// What is trimmed from both ends of a note's text: blanks and carriage returns.
+let noteTrim = CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\r"))
+
 /// Characters allowed in ids (panels, reviewers, applicants, indicators) on a line.
 func isLineIdScalar(_ u: Unicode.Scalar) -> Bool {
     switch u.value {
@@ -217,7 +220,9 @@ private struct LineParser {
             let rs = Array(raw.unicodeScalars)
             var s = String.UnicodeScalarView()
             s.append(contentsOf: rs[(note.colon + 1)...])
-            let text = String(s).trimmingCharacters(in: .whitespaces)
+            // Carriage returns are trimmed too: a line's last one is its ending, and a stray one more
+            // would not survive being written back (the writer's line ending swallows it).
+            let text = String(s).trimmingCharacters(in: noteTrim)
             var b = block(lineNo)
             defer { current = b }
             guard b.applicant != nil else {

@@ -112,6 +112,23 @@ struct LineFormatNastyTests {
         #expect(points?.sign == .plus)
     }
 
+    @Test("A note with stray carriage returns at its end reads the same after it is written back")
+    func noteCarriageReturns() throws {
+        let rubric = try loadRubric("manufacturing-innovation-center")
+        let index = RubricIndex(rubric)
+        for ending in ["\r\r\n", "\r\r\r\n", " \r\n", "\r \r\n", "\r\u{3000}\r\n", "\n"] {
+            let text = header + "goals = 1\nnote goals: 说明 a\rb" + ending + "sharing = 1\n"
+            let first = try readSheets(bytes: Array(text.utf8), file: "s.txt", index: index, panel: "P1").get()
+            let note = first.first?.notes["goals"]
+            #expect(note == "说明 a\rb", "\(String(reflecting: ending)): \(String(reflecting: note))")
+            let sheet = SheetRecord(reviewer: "r1", applicant: "a1", round: "初评", points: first.first?.points ?? [:],
+                                    notes: first.first?.notes ?? [:])
+            let written = LineFormatWriter.sheetBlock(panel: "P1", sheet: sheet, order: index.leafOrder)
+            let again = try readSheets(bytes: Array(written.utf8), file: "s.txt", index: index, panel: "P1").get()
+            #expect(again.first?.notes == first.first?.notes, "\(String(reflecting: ending))")
+        }
+    }
+
     @Test("A yes/no field takes yes/no or 1/0, not any other number")
     func yesNoFields() throws {
         let rubric = try loadRubric("manufacturing-innovation-center")
