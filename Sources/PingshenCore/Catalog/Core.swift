@@ -68,6 +68,10 @@ extension Catalog {
         "rubric.not_found": ("找不到评分表“{0}”（目录：{1}）", "rubric “{0}” not found (directory: {1})"),
         "rubric.read": ("无法读取文件：{0}", "cannot read the file: {0}"),
         "rubric.depth": ("指标树层级过深（超过 {0} 层）", "the indicator tree is too deep (more than {0} levels)"),
+        "rubric.too_deep": ("YAML 嵌套过深（超过 {0} 层）", "the YAML nests too deeply (more than {0} levels)"),
+        "rubric.too_large": ("YAML 展开后节点过多（超过 {0} 个；别名 *name 按其所指内容计）", "the YAML has too many nodes once expanded (more than {0}; an alias *name counts as what it names)"),
+        "rubric.too_many_problems": ("问题过多，仅列出前 {0} 个", "too many problems: only the first {0} are listed"),
+        "rubric.line_break": ("此处有不被支持的换行符 {0}（只接受 LF 或 CR LF；请改为普通换行）", "an unsupported line break {0} here (only LF or CR LF; replace it with a plain line break)"),
         "rubric.ok": ("{0}：通过检查（{1} 个末级指标，总分 {2}）", "{0}: OK ({1} leaves, total {2})"),
         "rubric.problems": ("{0}：发现 {1} 个问题", "{0}: {1} problem(s)"),
         // Rule descriptions
