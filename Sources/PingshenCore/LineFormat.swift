@@ -596,7 +596,14 @@ public func resolveSheets(_ blocks: [LineBlock], file: String, index: RubricInde
 public func resolveData(_ blocks: [LineBlock], file: String, rubric: Rubric, panel: String,
                         applicants: Set<String>? = nil, existing: [String: ApplicantData] = [:])
     -> Result<[DataInput], PingshenErrors> {
-    let index = RubricIndex(rubric)
+    resolveData(blocks, file: file, index: RubricIndex(rubric), panel: panel, applicants: applicants, existing: existing)
+}
+
+/// `resolveData` with the rubric's lookups built once (by a caller that resolves many files).
+public func resolveData(_ blocks: [LineBlock], file: String, index: RubricIndex, panel: String,
+                        applicants: Set<String>? = nil, existing: [String: ApplicantData] = [:])
+    -> Result<[DataInput], PingshenErrors> {
+    let rubric = index.rubric
     var errors: [PingshenError] = []
     var out: [DataInput] = []
     var seen: [String: Int] = [:]

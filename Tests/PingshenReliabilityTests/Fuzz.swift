@@ -77,7 +77,7 @@ func mutate(_ input: [UInt8], _ rng: inout SeededRandom, numbers: [String] = nas
         case 10:  // NUL
             bytes.insert(0, at: rng.int(0...bytes.count))
         case 11 where rng.chance(0.3):  // an over-long line (or one just at the limit)
-            let n = rng.pick([LineFormat.maxLineBytes - 1, LineFormat.maxLineBytes, LineFormat.maxLineBytes + 1, 70_000])
+            let n = rng.pick([LineFormat.maxLineBytes - 1, LineFormat.maxLineBytes, LineFormat.maxLineBytes + 1, 3 * LineFormat.maxLineBytes])
             var lines = splitLines(bytes)
             let filler = rng.chance(0.5) ? Array(repeating: UInt8(ascii: "9"), count: n)
                 : Array(("note goals: " + String(repeating: "长", count: n / 3)).utf8)

@@ -170,6 +170,7 @@ struct LineFormatNastyTests {
             #expect(written.utf8.count <= max(text.utf8.count, 1) + 1, "\(text) → \(written)")
             checked += 1
         }
+        print("reliability: exact-number inputs=20000 (texts the parser accepted and round-tripped: \(checked))")
         #expect(checked > 15_000)
     }
 

@@ -98,7 +98,18 @@ func randomPoints(_ leaf: RubricNode, _ rng: inout SeededRandom) -> Double {
 }
 
 /// Lines of a text as the line parser and the YAML marks count them: line breaks plus one.
-func lineCount(_ bytes: [UInt8]) -> Int { bytes.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) } }
+func lineCount(_ bytes: [UInt8]) -> Int {
+    bytes.withUnsafeBufferPointer { buf -> Int in
+        guard let base = buf.baseAddress else { return 1 }
+        var n = 1
+        var i = 0
+        while i < buf.count, let hit = memchr(base + i, 0x0A, buf.count - i) {
+            n += 1
+            i = (UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base) + 1
+        }
+        return n
+    }
+}
 
 // MARK: - Child processes
 
