@@ -1,3 +1,5 @@
+// libyaml, as vendored by Yams (its CYaml module): its event API checks a document's shape without
+// building a tree (see `shapeProblem`).
 import CYaml
 import Foundation
 import PingshenCore

@@ -35,6 +35,8 @@ struct CrashSafetyTests {
         signal(SIGPIPE, SIG_IGN)
         var rng = SeededRandom(seed: testSeed("crash-safety"))
         var h = try Harness()
+        let dir = h.dir
+        defer { try? FileManager.default.removeItem(at: dir) }
         let started = now()
         var figures = Figures()
         while figures.kills < Self.maxKills && now() - started < Self.timeBudget {
@@ -71,7 +73,6 @@ struct CrashSafetyTests {
         #expect(figures.midInput > 0)
         #expect(figures.importsWhole > 0)
         #expect(figures.importsAbsent > 0)
-        try? FileManager.default.removeItem(at: h.dir)
     }
 }
 

@@ -12,7 +12,7 @@ import Testing
 struct LineFormatFuzzTests {
     static let inputsPerRun = 90_000
     static let timeBudget = 80.0
-    static let perInputLimit = 1.0
+    static let perInputLimit = 3.0
     static let reviewers: Set<String> = ["r1", "r2", "r3"]
     static let applicants: Set<String> = ["a1", "a2", "a3"]
     static let wholeFile: Set<String> = ["line.no_blocks"]

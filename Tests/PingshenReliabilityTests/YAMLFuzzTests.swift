@@ -92,7 +92,7 @@ let yamlNumbers: [String] = nastyNumbers + [".nan", ".inf", "-.inf", "1e400", "0
 struct YAMLFuzzTests {
     static let inputsPerRun = 12_000
     static let timeBudget = 60.0
-    static let perInputLimit = 2.0
+    static let perInputLimit = 5.0
 
     @Test("Mutated rubrics and configs: no crash, no hang, every refusal located")
     func fuzz() throws {
