@@ -68,6 +68,11 @@ let package = Package(
                     dependencies: ["PingshenStore", "PingshenCore", "PingshenRubricFormat",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
+        // Crash safety (SIGKILL of real processes), fuzzing of every input parser, tamper evidence.
+        .testTarget(name: "PingshenReliabilityTests",
+                    dependencies: ["PingshenCore", "PingshenRubricFormat", "PingshenStore",
+                                   .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
         .testTarget(name: "PingshenCLITests",
                     dependencies: ["PingshenCLI", "PingshenStore", "PingshenCore", "PingshenRubricFormat", "PingshenReport"],
                     swiftSettings: strict),

@@ -141,6 +141,9 @@ func isBlankScalar(_ u: Unicode.Scalar) -> Bool {
     u == " " || u == "\t" || u.properties.generalCategory == .spaceSeparator
 }
 
+/// What is trimmed from both ends of a note's text: blanks and carriage returns.
+let noteTrim = CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\r"))
+
 /// Characters allowed in ids (panels, reviewers, applicants, indicators) on a line.
 func isLineIdScalar(_ u: Unicode.Scalar) -> Bool {
     switch u.value {
@@ -217,7 +220,9 @@ private struct LineParser {
             let rs = Array(raw.unicodeScalars)
             var s = String.UnicodeScalarView()
             s.append(contentsOf: rs[(note.colon + 1)...])
-            let text = String(s).trimmingCharacters(in: .whitespaces)
+            // Carriage returns are trimmed too: a line's last one is its ending, and a stray one more
+            // would not survive being written back (the writer's line ending swallows it).
+            let text = String(s).trimmingCharacters(in: noteTrim)
             var b = block(lineNo)
             defer { current = b }
             guard b.applicant != nil else {
@@ -591,7 +596,14 @@ public func resolveSheets(_ blocks: [LineBlock], file: String, index: RubricInde
 public func resolveData(_ blocks: [LineBlock], file: String, rubric: Rubric, panel: String,
                         applicants: Set<String>? = nil, existing: [String: ApplicantData] = [:])
     -> Result<[DataInput], PingshenErrors> {
-    let index = RubricIndex(rubric)
+    resolveData(blocks, file: file, index: RubricIndex(rubric), panel: panel, applicants: applicants, existing: existing)
+}
+
+/// `resolveData` with the rubric's lookups built once (by a caller that resolves many files).
+public func resolveData(_ blocks: [LineBlock], file: String, index: RubricIndex, panel: String,
+                        applicants: Set<String>? = nil, existing: [String: ApplicantData] = [:])
+    -> Result<[DataInput], PingshenErrors> {
+    let rubric = index.rubric
     var errors: [PingshenError] = []
     var out: [DataInput] = []
     var seen: [String: Int] = [:]
@@ -642,6 +654,14 @@ public func resolveData(_ blocks: [LineBlock], file: String, rubric: Rubric, pan
             case .number(let v, let percent):
                 if percent && node?.unit != "%" && !gates.contains(where: { $0.unit == "%" }) {
                     fail("line.percent_not_allowed", [e.id], e.line, e.id)
+                    continue
+                }
+                // A yes/no field (read only by yes/no gates, or a value leaf of the award rule) takes
+                // yes/no or 1/0: any other number is a mistake, not a “yes”.
+                var yesNoOnly = node == nil && !gates.isEmpty && gates.allSatisfy { $0.op == .yes }
+                if let node, node.input == .value, case .award? = node.rule { yesNoOnly = true }
+                if yesNoOnly && v != 0 && v != 1 {
+                    fail("line.yesno_expected", [e.id, formatNumber(v, decimals: 4)], e.line, e.id)
                     continue
                 }
                 value = v

@@ -36,7 +36,8 @@ public enum LineFormatWriter {
             + Set(values.keys).union(notes.keys).subtracting(known).sorted()
         var out: [String] = []
         for k in keys {
-            if let v = values[k] { out.append("\(k) = \(formatNumber(v, decimals: 4))") }
+            // Exact: what is written reads back as the same number (no rounding to a few decimals).
+            if let v = values[k] { out.append("\(k) = \(exactDecimalText(v))") }
             if let n = notes[k] {
                 // A note is one line: line breaks become spaces.
                 let flat = n.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")

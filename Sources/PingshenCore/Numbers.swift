@@ -61,6 +61,41 @@ public func formatNumber(_ v: Double, decimals: Int = 2) -> String {
     return s
 }
 
+/// The shortest plain decimal text that reads back (with `parseDecimal`) as exactly `v`: no exponent,
+/// no trailing zeros, no negative zero ("25.5", "0.000001", "1000000000000"). Used wherever a number is
+/// written to be read again, so that nothing is rounded on the way.
+public func exactDecimalText(_ v: Double) -> String {
+    guard v.isFinite else { return formatNumber(v) }
+    if v == 0 { return "0" }
+    // Swift's description is the shortest text that round-trips, possibly with an exponent.
+    var body = Substring(v.description)
+    var sign = ""
+    if body.hasPrefix("-") {
+        sign = "-"
+        body = body.dropFirst()
+    }
+    var exponent = 0
+    if let e = body.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+        exponent = Int(body[body.index(after: e)...]) ?? 0
+        body = body[..<e]
+    }
+    let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+    let whole = parts.first.map(String.init) ?? ""
+    let fraction = parts.count > 1 ? String(parts[1]) : ""
+    var digits = Array(whole + fraction)
+    var point = whole.count + exponent
+    if point <= 0 {
+        digits = Array(repeating: "0", count: 1 - point) + digits
+        point = 1
+    }
+    if point > digits.count { digits += Array(repeating: "0", count: point - digits.count) }
+    var intPart = String(digits[..<point])
+    var fracPart = String(digits[point...])
+    while intPart.count > 1 && intPart.hasPrefix("0") { intPart.removeFirst() }
+    while fracPart.hasSuffix("0") { fracPart.removeLast() }
+    return sign + intPart + (fracPart.isEmpty ? "" : "." + fracPart)
+}
+
 /// Rounds to a fixed number of decimals for stored and compared totals.
 public func roundTo(_ v: Double, _ decimals: Int = 4) -> Double {
     var factor = 1.0

@@ -16,7 +16,7 @@ public enum ConfigLoader {
         }
         if let db = r.string(m, "database", context: ctx) { config.database = db }
         if let gb = r.mapping(m["grade_bands"], allowed: Self.anyKey(m["grade_bands"]), context: "grade_bands") {
-            for (rubricId, node) in gb {
+            for (rubricId, node) in gb.entries {
                 if let set = readBandSet(r, node, context: "grade_bands.\(rubricId)") {
                     config.gradeBands[rubricId] = set
                 }
@@ -31,8 +31,8 @@ public enum ConfigLoader {
                     r.fail(a["method"], "rubric.bad_value", ["method", v], field: "method")
                 }
             }
-            if let v = r.number(a, "trim_min_reviewers", context: "aggregation") { config.aggregation.trimMinReviewers = Int(v) }
-            if let v = r.number(a, "quorum", context: "aggregation") { config.aggregation.quorum = Int(v) }
+            if let v = count(r, a, "trim_min_reviewers") { config.aggregation.trimMinReviewers = v }
+            if let v = count(r, a, "quorum") { config.aggregation.quorum = v }
             if let v = r.string(a, "view", context: "aggregation") {
                 if ["totals", "indicators"].contains(v) {
                     config.aggregation.view = v
@@ -52,11 +52,19 @@ public enum ConfigLoader {
             if let v = r.number(o, "bias_points", context: c) { config.outliers.biasPoints = v }
             if let v = r.number(o, "bias_t", context: c) { config.outliers.biasT = v }
             if let v = r.number(o, "min_rank_correlation", context: c) { config.outliers.minRankCorrelation = v }
-            if let v = r.number(o, "min_applicants_for_reviewer_flags", context: c) {
-                config.outliers.minApplicantsForReviewerFlags = Int(v)
-            }
+            if let v = count(r, o, "min_applicants_for_reviewer_flags") { config.outliers.minApplicantsForReviewerFlags = v }
         }
         return r.problems.isEmpty ? .success(config) : .failure(PingshenErrors(r.problems))
+    }
+
+    /// A count: a whole number, not negative (2.5 reviewers or -1 sheets is a mistake, not a setting).
+    static func count(_ r: YAMLReader, _ m: YAMLMap, _ key: String) -> Int? {
+        guard let v = r.number(m, key, context: key) else { return nil }
+        guard v >= 0, v == v.rounded(), v <= 1_000_000 else {
+            r.fail(m[key], "rubric.bad_value", [key, formatNumber(v, decimals: 4)], field: key)
+            return nil
+        }
+        return Int(v)
     }
 
     static func anyKey(_ node: Node?) -> Set<String> {
@@ -66,7 +74,7 @@ public enum ConfigLoader {
 
     static func readBandSet(_ r: YAMLReader, _ node: Node, context: String) -> GradeBandSet? {
         guard let m = r.mapping(node, allowed: ["provisional", "note", "bands"], context: context) else { return nil }
-        let bands = RubricLoader.readBands(r, m["bands"], context: context)
+        let bands = RubricLoader.readBands(r, m["bands"], in: m, context: context)
         return GradeBandSet(bands: bands, provisional: r.bool(m, "provisional") ?? false,
                             note: r.string(m, "note", context: context))
     }

@@ -60,7 +60,7 @@ public enum RubricLoader {
                     r.fail(m["grades"], "rubric.grades_config_missing", [id], field: "grades")
                 }
             } else {
-                grades = readBands(r, g["bands"], context: "grades")
+                grades = readBands(r, g["bands"], in: g, context: "grades")
             }
         } else if m["grades"] == nil {
             r.fail(root, "rubric.missing_key", ["grades", "rubric"], field: "grades")
@@ -84,7 +84,13 @@ public enum RubricLoader {
                             eligibility: variants, industries: industries, root: nodes)
         if r.problems.isEmpty {
             for p in checkRubric(rubric) {
-                let line = p.nodeId.flatMap { nodeLines[$0] }
+                // A problem of the whole rubric is on the line of the key it is about.
+                let wholeLine: Int? = switch p.error.key {
+                case "rubric.total": m["total"]?.line
+                case "rubric.no_grades": m["grades"]?.line
+                default: nil
+                }
+                let line = p.nodeId.flatMap { nodeLines[$0] } ?? wholeLine ?? root.line ?? 1
                 var e = p.error
                 e.location = SourceLocation(file: file, line: line, field: p.nodeId)
                 r.problems.append(e)
@@ -101,9 +107,9 @@ public enum RubricLoader {
                           lines: r.string(m, "lines", context: context), publicCopy: r.bool(m, "public_copy") ?? false)
     }
 
-    static func readBands(_ r: YAMLReader, _ node: Node?, context: String) -> [GradeBand] {
+    static func readBands(_ r: YAMLReader, _ node: Node?, in parent: YAMLMap, context: String) -> [GradeBand] {
         guard let seq = r.sequence(node, key: "bands") else {
-            if node == nil { r.fail(nil, "rubric.missing_key", ["bands", context], field: "bands") }
+            if node == nil { r.fail(parent.node, "rubric.missing_key", ["bands", context], field: "bands") }
             return []
         }
         return seq.compactMap { b in

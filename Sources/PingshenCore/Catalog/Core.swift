@@ -21,6 +21,7 @@ extension Catalog {
         "line.reviewer_in_data": ("申报单位数据块不应包含“reviewer:”", "an applicant-data block must not contain “reviewer:”"),
         "line.percent_not_allowed": ("“{0}”的单位不是 %，不能写百分号", "“{0}” is not measured in %, a percent sign is not allowed"),
         "line.yesno_not_allowed": ("“{0}”不是“是/否”型指标，请输入分数", "“{0}” is not a yes/no indicator: enter points"),
+        "line.yesno_expected": ("“{0}”是“是/否”项，只能填 是/否（或 1/0），不能填 {1}", "“{0}” is a yes/no field: use yes/no (or 1/0), not {1}"),
         "line.unknown_reviewer": ("评审组中没有专家“{0}”", "the panel has no reviewer “{0}”"),
         "line.unknown_applicant": ("评审组中没有申报单位“{0}”", "the panel has no applicant “{0}”"),
         "line.of_exceeds": ("“{0}”（其中项）的数值 {1} 大于其所属指标“{2}”的数值 {3}", "“{0}” (an “of which” item) is {1}, more than {3} for “{2}”"),
@@ -65,6 +66,10 @@ extension Catalog {
         "rubric.gate_dup": ("基本条件 id“{0}”重复或与指标 id 冲突", "gate id “{0}” is duplicated or clashes with a node id"),
         "rubric.not_found": ("找不到评分表“{0}”（目录：{1}）", "rubric “{0}” not found (directory: {1})"),
         "rubric.depth": ("指标树层级过深（超过 {0} 层）", "the indicator tree is too deep (more than {0} levels)"),
+        "rubric.too_deep": ("YAML 嵌套过深（超过 {0} 层）", "the YAML nests too deeply (more than {0} levels)"),
+        "rubric.too_large": ("YAML 展开后节点过多（超过 {0} 个；别名 *name 按其所指内容计）", "the YAML has too many nodes once expanded (more than {0}; an alias *name counts as what it names)"),
+        "rubric.too_many_problems": ("问题过多，仅列出前 {0} 个", "too many problems: only the first {0} are listed"),
+        "rubric.line_break": ("此处有不被支持的换行符 {0}（只接受 LF 或 CR LF；请改为普通换行）", "an unsupported line break {0} here (only LF or CR LF; replace it with a plain line break)"),
         "rubric.ok": ("{0}：通过检查（{1} 个末级指标，总分 {2}）", "{0}: OK ({1} leaves, total {2})"),
         "rubric.problems": ("{0}：发现 {1} 个问题", "{0}: {1} problem(s)"),
         // Rule descriptions

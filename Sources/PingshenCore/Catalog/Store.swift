@@ -32,6 +32,8 @@ extension Catalog {
         "store.audit_hash": ("评审组“{0}”的审计日志第 {1} 条（seq {2}，{3} {4}）内容与其哈希不符：该记录被改动过", "audit row {1} (seq {2}, {3} {4}) of panel “{0}” does not match its hash: the row was altered"),
         "store.audit_head": ("评审组“{0}”的审计日志有 {1} 条，而评审组记录为 {2} 条：末尾记录被删除或链头被改动", "the audit log of panel “{0}” holds {1} rows where the panel records {2}: rows were cut from the end or the head was altered"),
         "store.audit_seal_head": ("评审组“{0}”封存时记录的审计链头已不在日志中", "the audit head recorded when panel “{0}” was sealed is no longer in the log"),
+        "store.data_unaudited": ("评审组“{0}”的 {1} {2} 在数据库中为 {4}，而审计日志记录为 {3}：该数据被绕过审计直接改动过", "panel “{0}”: {1} {2} holds {4} in the database but {3} in the audit log: it was changed directly, bypassing the audit log"),
+        "store.data_ok": ("评审组“{0}”的数据与审计日志一致：重放 {1} 条记录，核对 {2} 个值", "the data of panel “{0}” agrees with its audit log: {1} rows replayed, {2} values compared"),
         "store.audit_ok": ("评审组“{0}”的审计日志完整：{1} 条记录，哈希链校验通过", "the audit log of panel “{0}” is intact: {1} rows, hash chain verified"),
         // Line format (extra checks of import files)
         "store.line_duplicate_note": ("指标“{0}”的备注在本块中重复（第 {1} 行已有）", "indicator “{0}” has two notes in this block (already on line {1})"),
