@@ -112,6 +112,8 @@ struct FinalizeCommand: PingshenCommand {
         }
         let audit = try store.verifyAuditChain(panel: panel)
         if let problem = audit.problem { throw problem }
+        let replay = try store.verifyDataAgainstAudit(panel: panel)
+        if !replay.isConsistent { throw PingshenErrors(replay.problems) }
         let (results, _) = try env.panelResults(store, panel, options)
         let incomplete = results.applicants.filter { $0.status == .incomplete }.map(\.id)
         if !incomplete.isEmpty && !allowIncomplete {
@@ -159,6 +161,14 @@ struct VerifyCommand: PingshenCommand {
             problems.append(p)
         } else {
             Console.out(env.t("chair.audit_ok", String(audit.rows)))
+        }
+        // The rows must also say what the audit log says (an edit made directly in the tables, without an
+        // audit row, leaves the chain intact).
+        let replay = try store.verifyDataAgainstAudit(panel: panel)
+        if replay.isConsistent {
+            Console.out(env.t("store.data_ok", panel, String(replay.auditRows), String(replay.values)))
+        } else {
+            problems += replay.problems
         }
         let inputs = try store.inputDigest(panel: panel)
         let (results, _) = try env.panelResults(store, panel, options)

@@ -103,6 +103,7 @@ struct ChairCommandTests {
         #expect(bad.code == 1)
         #expect(bad.err.contains("changed after sealing"))
         #expect(bad.err.contains("recomputed results"))
+        #expect(bad.err.contains("audit"), "the replay of the audit log names the edited score: \(bad.err)")
     }
 
     @Test("verify catches an edited audit row")
