@@ -145,7 +145,7 @@ struct ServeCommand: PingshenCommand {
 struct ServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server", abstract: "Set up the shared panel server and enrol its users.",
-        subcommands: [ServerInit.self, ServerEnrol.self])
+        subcommands: [ServerInit.self, ServerEnrol.self, ServerRelease.self, ServerSeal.self])
     @OptionGroup var global: GlobalOptions
 }
 
