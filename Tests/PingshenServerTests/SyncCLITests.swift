@@ -197,6 +197,36 @@ struct SyncCLITests {
         let a2 = try #require(snap.sheets.first { $0.reviewer == "r1" && $0.applicant == "a2" })
         #expect(a2.points.count == 22 && a2.points[leaf] == 1.5 && a2.points[leaves[21]] == 0.5)
 
+        // `sync --watch` sends a change made while it runs, and SIGINT stops it cleanly.
+        let watcher = Process()
+        watcher.executableURL = pingshenExecutable
+        watcher.arguments = ["sync", "--watch", "--interval", "1"]
+        var wEnv = ProcessInfo.processInfo.environment
+        for (k, v) in r2.env { wEnv[k] = v }
+        wEnv["PINGSHEN_LANG"] = "en"
+        wEnv["PINGSHEN_RUBRICS"] = "\(serverRepoRoot)/Rubrics"
+        watcher.environment = wEnv
+        let watchOut = OutputBuffer()
+        let wPipe = Pipe()
+        watcher.standardOutput = FileHandle.nullDevice
+        watcher.standardError = wPipe
+        wPipe.fileHandleForReading.readabilityHandler = { h in watchOut.append(h.availableData) }
+        try watcher.run()
+        let r2File = "\(home)/r2-a2.txt"
+        try "panel: P1\nreviewer: r2\napplicant: a2\n\(leaves[1]) = 2.5\n".write(toFile: r2File, atomically: true, encoding: .utf8)
+        try r2.run(["import", "P1", r2File])
+        var seen = false
+        for _ in 0..<100 where !seen {
+            try await Task.sleep(for: .milliseconds(100))
+            let snapNow = try await PingshenSyncClient(baseURL: serve.url, token: chairToken).snapshot(panel: "P1")
+            seen = snapNow.sheets.first { $0.reviewer == "r2" && $0.applicant == "a2" }?.points[leaves[1]] == 2.5
+        }
+        #expect(seen, "\(watchOut.text)")
+        kill(watcher.processIdentifier, SIGINT)
+        watcher.waitUntilExit()
+        #expect(watcher.terminationStatus == 0)
+        #expect(watchOut.text.contains("sync stopped"), "\(watchOut.text)")
+
         // The chair releases the scores: r2 now receives r1's sheets.
         try chair.run(["server", "release", "P1", "--server", server])
         try r2.run(["sync"])
