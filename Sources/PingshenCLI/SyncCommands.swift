@@ -371,6 +371,24 @@ struct SyncRunner: Sendable {
                 let pulled = try await withRetry(server: server, retries: retries, lang: lang) {
                     try await client.pullAll(panel: panel, since: cursor, pageSize: 1000) { progress.update($0) }
                 }
+                // The chair changed the panel since the last sync (panel_updated): refresh the reviewer's copy first,
+                // so that new applicants and a new round are known when the pulled sheets are applied.
+                if link.role == "reviewer", let summary = pulled.panel,
+                   summary.version != (try store.syncLink(panel: panel)?.panelVersion ?? link.panelVersion) {
+                    let (rubricText, applicants) = try await withRetry(server: server, retries: retries, lang: lang) {
+                        async let r = client.rubric(panel)
+                        async let a = client.applicants(panel)
+                        return try await (r, a)
+                    }
+                    _ = try env.rubric(text: rubricText.rubricYaml, origin: "\(server) \(rubricText.rubricId)")
+                    let n = try store.refreshLinkedPanel(
+                        panel: panel, title: summary.title, round: summary.round, rubricYaml: rubricText.rubricYaml,
+                        applicants: applicants.map { LinkedApplicant(info: ApplicantInfo(id: $0.id, name: $0.name, industry: $0.industry),
+                                                                     data: $0.data) },
+                        reviewer: link.identity, recused: Set(applicants.filter { $0.recused == true }.map(\.id)),
+                        panelVersion: summary.version, actor: "sync")
+                    Console.err(Catalog.text("server.sync.refreshed", [panel, String(summary.version), String(n)], lang))
+                }
                 let s = try store.applyPulled(panel: panel, changes: pulled.changes.map(PulledChange.init(wire:)),
                                               cursor: pulled.cursor, panelVersion: pulled.panel?.version, actor: "sync")
                 Console.err(Catalog.text("server.sync.pulled", [panel, String(pulled.changes.count), String(s.written),

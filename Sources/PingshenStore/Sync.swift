@@ -245,6 +245,92 @@ extension PanelStore {
         }
     }
 
+    /// Brings a reviewer's linked panel up to the server's after the chair changed it (`panel_updated`): title,
+    /// current round, rubric text, applicants (new ones, names, industries), verified data, and the reviewer's own
+    /// recusals; one transaction with its audit rows. Returns the number of values written.
+    @discardableResult
+    public func refreshLinkedPanel(panel: String, title: String, round: String, rubricYaml: String?,
+                                   applicants: [LinkedApplicant], reviewer: String, recused: Set<String>,
+                                   panelVersion: Int64, actor: String) throws -> Int {
+        try write { db in
+            let p = try loadPanel(db, panel)
+            var n = 0
+            if p.info.sealedAt == nil {
+                let at = nowText()
+                var log = AuditChain(p, at: at, actor: actor)
+                if title != p.info.title {
+                    try db.execute(sql: "UPDATE panel SET title = ? WHERE id = ?", arguments: [title, panel])
+                    try log.append(db, entity: "panel", field: "title", old: p.info.title, new: title, reason: "sync")
+                    n += 1
+                }
+                if round != p.info.round {
+                    if try !(Bool.fetchOne(db, sql: "SELECT 1 FROM panel_round WHERE panel_id = ? AND round = ?",
+                                           arguments: [panel, round]) ?? false) {
+                        let seq = (try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM panel_round WHERE panel_id = ?",
+                                                    arguments: [panel]) ?? 0) + 1
+                        try db.execute(sql: "INSERT INTO panel_round (panel_id, seq, round, opened_at, opened_by) VALUES (?, ?, ?, ?, ?)",
+                                       arguments: [panel, seq, round, at, actor])
+                    }
+                    try db.execute(sql: "UPDATE panel SET round = ? WHERE id = ?", arguments: [round, panel])
+                    try log.append(db, entity: "panel", field: "round", old: p.info.round, new: round, reason: "sync")
+                    n += 1
+                }
+                for a in applicants {
+                    let entity = "applicant:\(a.info.id)"
+                    if let row = try Row.fetchOne(db, sql: "SELECT name, industry FROM applicant WHERE panel_id = ? AND id = ?",
+                                                  arguments: [panel, a.info.id]) {
+                        let (name, industry) = (try row.decode(String.self, atIndex: 0), try row.decode(String?.self, atIndex: 1))
+                        if name != a.info.name || industry != a.info.industry {
+                            try db.execute(sql: "UPDATE applicant SET name = ?, industry = ? WHERE panel_id = ? AND id = ?",
+                                           arguments: [a.info.name, a.info.industry, panel, a.info.id])
+                            if name != a.info.name {
+                                try log.append(db, entity: entity, field: "name", old: name, new: a.info.name, reason: "sync")
+                            }
+                            if industry != a.info.industry {
+                                try log.append(db, entity: entity, field: "industry", old: industry, new: a.info.industry, reason: "sync")
+                            }
+                            n += 1
+                        }
+                    } else {
+                        try db.execute(sql: "INSERT INTO applicant (panel_id, id, name, industry, added_at) VALUES (?, ?, ?, ?, ?)",
+                                       arguments: [panel, a.info.id, a.info.name, a.info.industry, at])
+                        try log.append(db, entity: entity, field: "name", old: nil, new: a.info.name, reason: "sync")
+                        n += 1
+                    }
+                    for key in a.data.keys.sorted() {
+                        guard let v = a.data[key] else { continue }
+                        let old = try Double.fetchOne(db, sql: """
+                            SELECT value FROM applicant_value WHERE panel_id = ? AND applicant_id = ? AND key = ?
+                            """, arguments: [panel, a.info.id, key])
+                        if old == v { continue }
+                        try db.execute(sql: """
+                            INSERT INTO applicant_value (panel_id, applicant_id, key, value) VALUES (?, ?, ?, ?)
+                            ON CONFLICT (panel_id, applicant_id, key) DO UPDATE SET value = excluded.value
+                            """, arguments: [panel, a.info.id, key, v])
+                        try log.append(db, entity: "data:\(a.info.id)", field: key, old: old.map(numberText), new: numberText(v),
+                                       reason: "sync")
+                        n += 1
+                    }
+                }
+                if try reviewerExists(db, panel, reviewer) {
+                    for a in recused.sorted() where try applicantExists(db, panel, a) && !isRecused(db, panel, reviewer, a) {
+                        try db.execute(sql: """
+                            INSERT INTO recusal (panel_id, reviewer_id, applicant_id, reason, recused_at, recused_by)
+                            VALUES (?, ?, ?, 'server', ?, ?)
+                            """, arguments: [panel, reviewer, a, at, actor])
+                        try log.append(db, entity: "recusal:\(reviewer)/\(a)", field: "recused", old: nil, new: "1", reason: "sync")
+                        n += 1
+                    }
+                }
+                try log.save(db)
+            }
+            try db.execute(sql: """
+                UPDATE sync_state SET panel_version = ?, rubric_yaml = COALESCE(?, rubric_yaml) WHERE panel_id = ?
+                """, arguments: [panelVersion, rubricYaml, panel])
+            return n
+        }
+    }
+
     // MARK: - Outbox
 
     static let outboxColumns = """

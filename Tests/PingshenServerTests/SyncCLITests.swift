@@ -227,6 +227,18 @@ struct SyncCLITests {
         #expect(watcher.terminationStatus == 0)
         #expect(watchOut.text.contains("sync stopped"), "\(watchOut.text)")
 
+        // The chair adds an applicant and pushes again: the reviewer's next sync brings it, and it can be scored.
+        try chair.run(["applicant", "add", "P1", "a3", "--name", "申报单位a3"])
+        try chair.run(["push", "P1", "--server", server])
+        let refreshed = try r2.run(["sync"])
+        #expect(refreshed.err.contains("the chair updated the panel"), "\(refreshed.err)")
+        try "panel: P1\nreviewer: r2\napplicant: a3\n\(leaves[0]) = 3\n".write(toFile: r2File, atomically: true, encoding: .utf8)
+        try r2.run(["import", "P1", r2File])
+        try r2.run(["sync"])
+        let withA3 = try await PingshenSyncClient(baseURL: serve.url, token: chairToken).snapshot(panel: "P1")
+        #expect(withA3.sheets.first { $0.reviewer == "r2" && $0.applicant == "a3" }?.points[leaves[0]] == 3)
+        #expect(withA3.sheets.first { $0.reviewer == "r1" && $0.applicant == "a2" }?.points.count == 22)   // sheets kept
+
         // The chair releases the scores: r2 now receives r1's sheets.
         try chair.run(["server", "release", "P1", "--server", server])
         try r2.run(["sync"])

@@ -97,6 +97,7 @@ extension Catalog {
         "server.sync.bad_interval": ("同步间隔“{0}”无效（应为 1–86400 秒）", "invalid interval “{0}” (1–86400 seconds)"),
         "server.sync.no_refused": ("{0}：没有被拒绝的更改", "{0}: no refused changes"),
         "server.sync.rubric_invalid": ("服务器发来的评分规则 {0} 无法读取：{1}", "the rubric {0} received from the server cannot be read: {1}"),
+        "server.sync.refreshed": ("{0}：组长在服务器上更新了评审组（版本 {1}），本地副本已更新 {2} 项", "{0}: the chair updated the panel on the server (version {1}); {2} values updated in the local copy"),
         "server.push.done": ("已将评审组 {0} 上传到 {1}（{2} 位评审专家，{3} 家申报单位，{4} 项回避），版本 {5}", "uploaded panel {0} to {1} ({2} reviewers, {3} applicants, {4} recusals), version {5}"),
         "server.release.done": ("评审组 {0} 已向评审专家公开各人评分", "panel {0}: the reviewers may now see each other's scores"),
         "server.seal.done": ("评审组 {0} 已在服务器上封存（{1}，{2}）", "panel {0} sealed on the server ({1}, by {2})"),
