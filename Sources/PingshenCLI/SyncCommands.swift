@@ -417,9 +417,12 @@ struct SyncRunner: Sendable {
             let rows = try store.outbox(panel: panel, state: "pending", limit: batch)
             if rows.isEmpty { break }
             let changes = rows.compactMap(Change.init(outbox:))
-            var outcomes: [OutboxOutcome] = []
+            // A row this version cannot send (written by a newer one) is settled as refused rather than retried forever.
+            var outcomes: [OutboxOutcome] = rows.filter { ChangeKind(rawValue: $0.kind) == nil }.map {
+                OutboxOutcome(changeId: $0.changeId, refused: true, outcome: "unknown kind \($0.kind)", serverSeq: nil)
+            }
             do {
-                let response = try await withRetry(server: link.server, retries: retries, lang: lang) {
+                let response = changes.isEmpty ? PushResponse(results: []) : try await withRetry(server: link.server, retries: retries, lang: lang) {
                     try await client.push(panel: panel, changes: changes)
                 }
                 for r in response.results {

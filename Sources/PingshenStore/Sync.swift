@@ -466,9 +466,9 @@ extension PanelStore {
                         """), arguments: [panel, k.reviewer, k.applicant, k.round]) {
                         id = existing
                     } else {
-                        try db.execute(sql: """
+                        try db.cachedStatement(sql: """
                             INSERT INTO sheet (panel_id, reviewer_id, applicant_id, round, submitted, updated_at) VALUES (?, ?, ?, ?, 0, ?)
-                            """, arguments: [panel, k.reviewer, k.applicant, k.round, at])
+                            """).execute(arguments: [panel, k.reviewer, k.applicant, k.round, at])
                         id = db.lastInsertedRowID
                     }
                     sheetIds[k] = id
@@ -496,12 +496,12 @@ extension PanelStore {
                             continue
                         }
                         if let new {
-                            try db.execute(sql: """
+                            try db.cachedStatement(sql: """
                                 INSERT INTO sheet_note (sheet_id, leaf_id, note) VALUES (?, ?, ?)
                                 ON CONFLICT (sheet_id, leaf_id) DO UPDATE SET note = excluded.note
-                                """, arguments: [sheet, k.leaf, new])
+                                """).execute(arguments: [sheet, k.leaf, new])
                         } else {
-                            try db.execute(sql: "DELETE FROM sheet_note WHERE sheet_id = ? AND leaf_id = ?", arguments: [sheet, k.leaf])
+                            try db.cachedStatement(sql: "DELETE FROM sheet_note WHERE sheet_id = ? AND leaf_id = ?").execute(arguments: [sheet, k.leaf])
                         }
                         try log.append(db, entity: entity, field: "note:\(k.leaf)", old: old, new: new, reason: why(c))
                     } else {
@@ -513,17 +513,17 @@ extension PanelStore {
                             continue
                         }
                         if let new {
-                            try db.execute(sql: """
+                            try db.cachedStatement(sql: """
                                 INSERT INTO sheet_point (sheet_id, leaf_id, points) VALUES (?, ?, ?)
                                 ON CONFLICT (sheet_id, leaf_id) DO UPDATE SET points = excluded.points
-                                """, arguments: [sheet, k.leaf, new])
+                                """).execute(arguments: [sheet, k.leaf, new])
                         } else {
-                            try db.execute(sql: "DELETE FROM sheet_point WHERE sheet_id = ? AND leaf_id = ?", arguments: [sheet, k.leaf])
+                            try db.cachedStatement(sql: "DELETE FROM sheet_point WHERE sheet_id = ? AND leaf_id = ?").execute(arguments: [sheet, k.leaf])
                         }
                         try log.append(db, entity: entity, field: k.leaf, old: old.map(numberText), new: new.map(numberText),
                                        reason: why(c))
                     }
-                    try db.execute(sql: "UPDATE sheet SET updated_at = ? WHERE id = ?", arguments: [at, sheet])
+                    try db.cachedStatement(sql: "UPDATE sheet SET updated_at = ? WHERE id = ?").execute(arguments: [at, sheet])
                     summary.written += 1
                 }
                 for (k, c) in sheets.sorted(by: { $0.value.seq < $1.value.seq }) {
@@ -535,7 +535,7 @@ extension PanelStore {
                         summary.unknown += 1
                         continue
                     }
-                    let old = try Bool.fetchOne(db, sql: "SELECT submitted FROM sheet WHERE id = ?", arguments: [sheet]) ?? false
+                    let old = try Bool.fetchOne(db.cachedStatement(sql: "SELECT submitted FROM sheet WHERE id = ?"), arguments: [sheet]) ?? false
                     let new = c.kind == "submit"
                     if old == new {
                         summary.unchanged += 1
@@ -552,11 +552,11 @@ extension PanelStore {
                     // The server sealed the panel: seal the local copy too, so that later local changes are refused at once.
                     let by = "server:" + (seal.reviewer ?? seal.device ?? "chair")
                     try log.append(db, entity: "panel", field: "sealed", old: nil, new: "server #\(seal.seq)", reason: why(seal))
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE panel SET sealed_at = ?, sealed_by = ?, seal_digest = ?, seal_audit_head = ?,
                                          audit_head = ?, audit_count = ?
                         WHERE id = ?
-                        """, arguments: [seal.receivedAt, by, "server #\(seal.seq)", log.head, log.head, log.count, panel])
+                        """).execute(arguments: [seal.receivedAt, by, "server #\(seal.seq)", log.head, log.head, log.count, panel])
                     summary.sealed = true
                 } else {
                     try log.save(db)
