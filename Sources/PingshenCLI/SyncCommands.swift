@@ -101,6 +101,16 @@ extension Env {
     }
 }
 
+/// The readable part of a URLSession error (its NSLocalizedDescription), else the text as it is.
+func shortTransportText(_ t: String) -> String {
+    let key = "NSLocalizedDescription="
+    guard let r = t.range(of: key, options: .backwards) else { return t }
+    let rest = t[r.upperBound...]
+    let end = rest.firstIndex { $0 == "," || $0 == "}" } ?? rest.endIndex
+    let text = rest[..<end].trimmingCharacters(in: .whitespaces)
+    return text.isEmpty ? t : text
+}
+
 // MARK: - pingshen push
 
 /// `pingshen push PANEL --server URL`: the chair uploads the local panel and links it.
@@ -254,9 +264,16 @@ struct SyncCommand: PingshenCommand {
                 try firstPull(env, store, panel: panel, server: server)
             }
         } else {
-            store = try env.openStore()
+            store = try env.openStore(create: server != nil)
         }
         var links = try store.syncLinks()
+        // A reviewer's first `sync --server URL` without a panel: the panel of the token.
+        if panel == nil, let server, links.isEmpty,
+           let own = try CredentialStore().credential(for: server)?.identity, own.role == .reviewer, let ownPanel = own.panel {
+            if (try? store.panel(ownPanel)) != nil { throw PingshenError("server.sync.local_unlinked", [ownPanel]) }
+            try firstPull(env, store, panel: ownPanel, server: server)
+            links = try store.syncLinks()
+        }
         if let panel {
             guard let link = links.first(where: { $0.panel == panel }) else { throw PingshenError("server.sync.not_linked", [panel]) }
             links = [link]
@@ -477,7 +494,7 @@ struct SyncRunner: Sendable {
                 return try await body()
             } catch SyncClientError.transport(let t) {
                 if attempt >= retries { throw SyncClientError.transport(t) }
-                Console.err(Catalog.text("server.sync.retry", [server, t, formatNumber(delay), String(attempt + 1), String(retries)], lang))
+                Console.err(Catalog.text("server.sync.retry", [server, shortTransportText(t), formatNumber(delay), String(attempt + 1), String(retries)], lang))
                 try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
                 attempt += 1
                 delay = min(delay * 2, 8)
