@@ -19,7 +19,7 @@ extension Env {
     /// The panel's results as the chair sees them, computed from the stored sheets.
     func panelResults(_ store: PanelStore, _ panel: String, _ o: AggregateOptions) throws -> (PanelResults, Rubric) {
         let snapshot = try store.snapshot(panel: panel)
-        let rubric = try rubric(snapshot.panel.rubricId).rubric
+        let rubric = try panelRubric(store, snapshot.panel)
         let method = try o.method.map { try AggregationMethod.parse($0) }
         return (try aggregatePanel(snapshot, rubric, config: config, round: o.round, method: method), rubric)
     }
@@ -42,13 +42,13 @@ struct ResultsCommand: PingshenCommand {
     static let configuration = CommandConfiguration(
         commandName: "results", abstract: "Final scores, grades and ranks of a panel (applicant, total, grade, rank, reviewers, flags).")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var remote: RemoteOption
     @OptionGroup var options: AggregateOptions
     @Argument(help: "Panel id.") var panel: String
     @Flag(name: .long, help: "Print JSON (every number the report shows).") var json = false
 
     func execute(_ env: Env) throws {
-        let store = try env.openStore()
-        let (results, rubric) = try env.panelResults(store, panel, options)
+        let (results, rubric, _) = try env.chairResults(remote, panel, options)
         if json {
             Console.outRaw(String(decoding: try ReportExporter.json(results, rubric: rubric, lang: env.lang,
                                                                      date: todayText()), as: UTF8.self) + "\n")
@@ -64,6 +64,7 @@ struct OutliersCommand: PingshenCommand {
     static let configuration = CommandConfiguration(
         commandName: "outliers", abstract: "Scores and reviewers that stand out from the panel, and the panel's agreement.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var remote: RemoteOption
     @OptionGroup var options: AggregateOptions
     @Argument(help: "Panel id.") var panel: String
     @Flag(name: .long, help: "Print JSON.") var json = false
@@ -77,8 +78,7 @@ struct OutliersCommand: PingshenCommand {
     }
 
     func execute(_ env: Env) throws {
-        let store = try env.openStore()
-        let (results, rubric) = try env.panelResults(store, panel, options)
+        let (results, rubric, _) = try env.chairResults(remote, panel, options)
         if json {
             let out = Output(panel: results.panel.id, round: results.round, flags: results.flags,
                              reviewers: results.reviewers, agreement: results.agreement)
@@ -201,6 +201,7 @@ struct ExportCommand: PingshenCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Export the final grades: csv, json, xlsx or a printable html report.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var remote: RemoteOption
     @OptionGroup var options: AggregateOptions
     @Argument(help: "Panel id.") var panel: String
     @Option(help: "csv, json, xlsx or html.") var format: String
@@ -208,10 +209,9 @@ struct ExportCommand: PingshenCommand {
 
     func execute(_ env: Env) throws {
         let fmt = try ExportFormat.parse(format)
-        let store = try env.openStore()
-        let (results, rubric) = try env.panelResults(store, panel, options)
+        let (results, rubric, sealedAt) = try env.chairResults(remote, panel, options)
         // A sealed panel's report carries the seal's date; an open one today's.
-        let date = try store.sealInfo(panel: panel).map { String($0.at.prefix(10)) } ?? todayText()
+        let date = sealedAt.map { String($0.prefix(10)) } ?? todayText()
         try ReportExporter.write(fmt, results: results, rubric: rubric, lang: env.lang, date: date, to: out)
         Console.out(env.t("chair.exported", fmt.rawValue, out))
     }

@@ -9,7 +9,8 @@ public struct Pingshen: ParsableCommand {
         subcommands: [RubricCommand.self, PanelCommand.self, ReviewerCommand.self, ApplicantCommand.self, DataCommand.self,
                       ScoreCommand.self, ImportCommand.self, SheetCommand.self, StatusCommand.self, AuditCommand.self,
                       ResultsCommand.self, OutliersCommand.self, FinalizeCommand.self, VerifyCommand.self, ExportCommand.self,
-                      SampleCommand.self, ServeCommand.self, ServerCommand.self, LoginCommand.self])
+                      SampleCommand.self, ServeCommand.self, ServerCommand.self, LoginCommand.self,
+                      PushCommand.self, SyncCommand.self])
     @OptionGroup var global: GlobalOptions
     public init() {}
 }

@@ -69,7 +69,7 @@ enum PingshenServerCommands {
                 let message = body.map { Catalog.has($0.error) ? Catalog.text($0.error, $0.args, lang) : $0.message } ?? ""
                 return PingshenError("server.cli.http_error", [String(status), message])
             case .transport(let t):
-                return PingshenError("server.cli.transport_error", [server, t])
+                return PingshenError("server.cli.transport_error", [server, shortTransportText(t)])
             case .decoding(let d):
                 return PingshenError("server.cli.transport_error", [server, d])
             }
@@ -145,7 +145,7 @@ struct ServeCommand: PingshenCommand {
 struct ServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server", abstract: "Set up the shared panel server and enrol its users.",
-        subcommands: [ServerInit.self, ServerEnrol.self])
+        subcommands: [ServerInit.self, ServerEnrol.self, ServerRelease.self, ServerSeal.self])
     @OptionGroup var global: GlobalOptions
 }
 

@@ -26,7 +26,7 @@ extension Env {
     /// A panel with its rubric, loaded from the rubric directory.
     func panelContext(_ store: PanelStore, _ id: String) throws -> PanelContext {
         let panel = try store.panel(id)
-        let rubric = try rubric(panel.rubricId).rubric
+        let rubric = try panelRubric(store, panel)
         return PanelContext(store: store, panel: panel, rubric: rubric, index: RubricIndex(rubric))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The database schema, as versioned migrations. Never edit a registered migration: add a new one.
@@ -19,6 +20,12 @@ enum Schema {
                         """)
                 }
             }
+        }
+        m.registerMigration("v2: sync") { db in
+            try db.execute(sql: v2)
+            // This database's device id: generated once, sent with every change it makes.
+            try db.execute(sql: "INSERT INTO sync_device (id, device_id, created_at) VALUES (1, ?, ?)",
+                           arguments: [UUID().uuidString.lowercased(), nowText()])
         }
         return m
     }
@@ -165,5 +172,47 @@ enum Schema {
         BEGIN SELECT RAISE(ABORT, 'pingshen:audit-append-only'); END;
         CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'pingshen:audit-append-only'); END;
+        """
+
+    /// The sync outbox and each linked panel's sync state (issue 5, docs/server.md "The client's sync").
+    static let v2 = """
+        CREATE TABLE sync_device (
+            id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+            device_id TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE sync_state (
+            panel_id TEXT NOT NULL PRIMARY KEY REFERENCES panel(id),
+            server TEXT NOT NULL,
+            role TEXT NOT NULL,
+            identity TEXT NOT NULL,
+            rubric_yaml TEXT,
+            pull_cursor INTEGER NOT NULL DEFAULT 0,
+            panel_version INTEGER,
+            linked_at TEXT NOT NULL,
+            last_sync_at TEXT
+        );
+
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            change_id TEXT NOT NULL UNIQUE,
+            panel_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            applicant TEXT NOT NULL,
+            round TEXT NOT NULL,
+            leaf TEXT,
+            value REAL,
+            note TEXT,
+            reason TEXT,
+            client_time TEXT NOT NULL,
+            device TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'refused')),
+            outcome TEXT,
+            server_seq INTEGER,
+            settled_at TEXT
+        );
+        CREATE INDEX outbox_state ON outbox (panel_id, state, seq);
         """
 }

@@ -128,6 +128,9 @@ extension PanelStore {
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: leaf,
                            old: old.map(numberText), new: points.map(numberText), reason: reason)
             try log.save(db)
+            try OutboxWriter(db, panel: panel)?.add(db, kind: points == nil ? "clear_points" : "set_points", reviewer: reviewer,
+                                                     applicant: applicant, round: p.info.round, leaf: leaf, value: points,
+                                                     reason: reason)
             return old
         }
     }
@@ -156,6 +159,8 @@ extension PanelStore {
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: "note:\(leaf)",
                            old: old, new: note, reason: nil)
             try log.save(db)
+            try OutboxWriter(db, panel: panel)?.add(db, kind: "set_note", reviewer: reviewer, applicant: applicant,
+                                                     round: p.info.round, leaf: leaf, note: note ?? "")
         }
     }
 
@@ -169,6 +174,7 @@ extension PanelStore {
             let p = try openPanel(db, panel)
             let at = nowText()
             var log = AuditChain(p, at: at, actor: actor)
+            let outbox = try OutboxWriter(db, panel: panel)
             var summary = ImportSummary()
             let getPoints = try db.cachedStatement(sql: "SELECT leaf_id, points FROM sheet_point WHERE sheet_id = ?")
             let putPoint = try db.cachedStatement(sql: """
@@ -209,6 +215,8 @@ extension PanelStore {
                     }
                     try putPoint.execute(arguments: [sheet, leaf, v])
                     try log.append(db, entity: entity, field: leaf, old: old.map(numberText), new: numberText(v), reason: reason)
+                    try outbox?.add(db, kind: "set_points", reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
+                                    leaf: leaf, value: v, reason: reason)
                     summary.changed += 1
                 }
                 if !s.notes.isEmpty {
@@ -226,12 +234,16 @@ extension PanelStore {
                         }
                         try putNote.execute(arguments: [sheet, leaf, n])
                         try log.append(db, entity: entity, field: "note:\(leaf)", old: storedNotes[leaf], new: n, reason: reason)
+                        try outbox?.add(db, kind: "set_note", reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
+                                        leaf: leaf, note: n, reason: reason)
                         summary.changed += 1
                     }
                 }
                 if submit {
                     try markSubmitted.execute(arguments: [at, sheet])
                     try log.append(db, entity: entity, field: "submitted", old: "0", new: "1", reason: reason)
+                    try outbox?.add(db, kind: "submit", reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
+                                    reason: reason)
                     summary.submitted += 1
                 }
             }
@@ -255,6 +267,8 @@ extension PanelStore {
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: "submitted",
                            old: "0", new: "1", reason: nil)
             try log.save(db)
+            try OutboxWriter(db, panel: panel)?.add(db, kind: "submit", reviewer: reviewer, applicant: applicant,
+                                                     round: p.info.round)
         }
     }
 
@@ -280,6 +294,8 @@ extension PanelStore {
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: "submitted",
                            old: "1", new: "0", reason: reason)
             try log.save(db)
+            try OutboxWriter(db, panel: panel)?.add(db, kind: "reopen", reviewer: reviewer, applicant: applicant,
+                                                     round: p.info.round, reason: reason)
         }
     }
 }
