@@ -82,17 +82,28 @@ struct APIHandlers: Sendable {
         }
         let timeout = config.bodyTimeout
         let body = request.body
+        // A body over the limit is still read, and thrown away, up to `drainLimit` before the 413 goes out:
+        // closing a connection with unread bytes makes the kernel reset it, and the client would then
+        // lose the 413 answer (it sees "connection reset" instead of why).
+        let drainLimit = max(4 * limit, 16 * 1024 * 1024)
         let buffer: ByteBuffer? = try await firstOrTimeout(timeout) {
+            var collected = ByteBuffer()
+            var received = 0
             do {
-                return try await body.collect(upTo: limit)
-            } catch let e as HTTPError where e.status == .contentTooLarge {
-                throw APIError(413, "server.too_large", [String(limit)])
-            } catch is NIOTooManyBytesError {
-                throw APIError(413, "server.too_large", [String(limit)])
+                for try await chunk in body {
+                    received += chunk.readableBytes
+                    if received > drainLimit { break }
+                    if received <= limit {
+                        var c = chunk
+                        collected.writeBuffer(&c)
+                    }
+                }
             } catch {
                 // The client went away mid-body: nothing was read, nothing is applied.
                 throw APIError(400, "server.body_incomplete", ["\(error)"])
             }
+            if received > limit { throw APIError(413, "server.too_large", [String(limit)]) }
+            return collected
         }
         guard let buffer else { throw APIError(408, "server.body_timeout", [String(timeout.components.seconds)]) }
         return Data(buffer.readableBytesView)

@@ -130,8 +130,10 @@ struct AccessTests {
         try await withServer(backend, configure: { c in
             c.maxBodyBytes = 1024 * 1024
             c.exchangesPerMinute = 4
+            // The idle timeout stays well above the body timeout, so that on a loaded machine the 408
+            // answer is written before the idle connection is closed.
             c.bodyTimeout = .seconds(1)
-            c.idleTimeout = .seconds(2)
+            c.idleTimeout = .seconds(5)
         }) { s in
             let admin = try await s.admin()  // exchange 1 of 4
             // 413: a 2 MiB panel upload.
@@ -142,15 +144,15 @@ struct AccessTests {
             #expect((try? WireCoding.decoder().decode(ErrorBody.self, from: data413))?.error == "server.too_large")
             // The same, streamed without a Content-Length (chunked), over a raw socket.
             let conn = try RawConnection(port: s.port)
-            conn.send("PUT /v1/panels/P1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(admin.token ?? "")\r\nTransfer-Encoding: chunked\r\n\r\n")
+            await conn.send("PUT /v1/panels/P1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(admin.token ?? "")\r\nTransfer-Encoding: chunked\r\n\r\n")
             let chunk = Data(repeating: 0x20, count: 256 * 1024)
             for _ in 0..<6 {
-                conn.send(String(chunk.count, radix: 16) + "\r\n")
-                conn.send(chunk)
-                conn.send("\r\n")
+                await conn.send(String(chunk.count, radix: 16) + "\r\n")
+                await conn.send(chunk)
+                await conn.send("\r\n")
             }
-            conn.send("0\r\n\r\n")
-            let chunked = conn.readResponse()
+            await conn.send("0\r\n\r\n")
+            let chunked = await conn.readResponse()
             conn.closeNow()
             #expect(chunked.hasPrefix("HTTP/1.1 413"), "\(chunked.prefix(200))")
             #expect(try await admin.panels().isEmpty)
@@ -169,19 +171,19 @@ struct AccessTests {
 
             // 408: a body that stops arriving.
             let stalled = try RawConnection(port: s.port)
-            stalled.send("PUT /v1/panels/P1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(admin.token ?? "")\r\n"
+            await stalled.send("PUT /v1/panels/P1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(admin.token ?? "")\r\n"
                          + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"title\": ")
             let start = Date()
-            let answer = stalled.readResponse()
+            let answer = await stalled.readResponse()
             stalled.closeNow()
             #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(200))")
             #expect(Date().timeIntervalSince(start) < 10)
 
             // A client that sends half a request line and stalls is disconnected after the idle timeout.
             let idle = try RawConnection(port: s.port)
-            idle.send("GET /v1/hea")
+            await idle.send("GET /v1/hea")
             let idleStart = Date()
-            let idleAnswer = idle.readAll()
+            let idleAnswer = await idle.readAll()
             idle.closeNow()
             #expect(idleAnswer.isEmpty)
             #expect(Date().timeIntervalSince(idleStart) < 10)

@@ -167,8 +167,8 @@ struct ServerTests {
             // 1. Half the body, then the connection drops: nothing is applied.
             let (head, payload) = rawRequest("POST", "/v1/panels/P1/changes", token: token, body: body)
             let c1 = try RawConnection(port: s.port)
-            c1.send(head)
-            c1.send(payload.prefix(payload.count / 2))
+            await c1.send(head)
+            await c1.send(payload.prefix(payload.count / 2))
             c1.closeNow()
             try await Task.sleep(for: .milliseconds(300))
             var snap = try await chair.snapshot(panel: "P1")
@@ -176,8 +176,8 @@ struct ServerTests {
 
             // 2. The whole request arrives but the client vanishes before reading the answer: applied once.
             let c2 = try RawConnection(port: s.port)
-            c2.send(head)
-            c2.send(payload)
+            await c2.send(head)
+            await c2.send(payload)
             c2.closeNow()
             var applied = false
             for _ in 0..<100 where !applied {

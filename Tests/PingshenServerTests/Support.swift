@@ -229,7 +229,11 @@ func status(_ body: () async throws -> Void) async -> Int? {
 // MARK: Raw sockets, for what a well-behaved client never does
 
 /// A plain TCP connection to the loopback server.
-final class RawConnection {
+/// A plain TCP client for requests URLSession cannot make (half-sent bodies, stalls, cut connections).
+/// Its socket calls block, so each runs on a Dispatch thread, never on the cooperative pool: with 2 cores
+/// the pool has 2 threads, and a blocked one can starve the in-process server's handlers (which then
+/// never answer, and the connection ends by its idle timeout instead).
+final class RawConnection: @unchecked Sendable {
     let fd: Int32
 
     init(port: Int) throws {
@@ -250,25 +254,42 @@ final class RawConnection {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    func send(_ data: Data) {
+    func send(_ data: Data) async {
+        await offPool { self.sendNow(data) }
+    }
+
+    private func sendNow(_ data: Data) {
         data.withUnsafeBytes { buf in
             var off = 0
             while off < buf.count {
                 let n = Glibc.send(fd, buf.baseAddress!.advanced(by: off), buf.count - off, Int32(MSG_NOSIGNAL))
+                if n < 0 && errno == EINTR { continue }
                 if n <= 0 { return }
                 off += n
             }
         }
     }
 
-    func send(_ text: String) { send(Data(text.utf8)) }
+    func send(_ text: String) async { await send(Data(text.utf8)) }
+
+    /// One recv, retried when a signal interrupts it: the test process receives SIGCHLD whenever one of
+    /// the many subprocesses other tests start ends, and an interrupted recv is not the end of the stream.
+    private func receive(_ buf: inout [UInt8]) -> Int {
+        while true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n < 0 && errno == EINTR { continue }
+            return n
+        }
+    }
 
     /// Reads until the peer closes the connection or the read times out; returns what arrived.
-    func readAll() -> String {
+    func readAll() async -> String { await offPool { self.readAllNow() } }
+
+    private func readAllNow() -> String {
         var out = Data()
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = recv(fd, &buf, buf.count, 0)
+            let n = receive(&buf)
             if n <= 0 { break }
             out.append(contentsOf: buf[0..<n])
         }
@@ -276,7 +297,9 @@ final class RawConnection {
     }
 
     /// Reads until a full response head and `Content-Length` body arrived (or the peer closed).
-    func readResponse() -> String {
+    func readResponse() async -> String { await offPool { self.readResponseNow() } }
+
+    private func readResponseNow() -> String {
         var out = Data()
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -289,7 +312,7 @@ final class RawConnection {
                     return text
                 }
             }
-            let n = recv(fd, &buf, buf.count, 0)
+            let n = receive(&buf)
             if n <= 0 { return text }
             out.append(contentsOf: buf[0..<n])
         }
@@ -304,4 +327,11 @@ func rawRequest(_ method: String, _ path: String, token: String?, body: Data) ->
     if let token { head += "Authorization: Bearer \(token)\r\n" }
     head += "\r\n"
     return (Data(head.utf8), body)
+}
+
+/// Runs blocking work on a Dispatch thread and awaits its result.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { c in
+        DispatchQueue.global().async { c.resume(returning: work()) }
+    }
 }
