@@ -141,27 +141,34 @@ public final class PanelStore: Sendable {
     /// Creates a panel; `info.round` is its first round.
     public func createPanel(_ info: PanelInfo, actor: String) throws {
         try write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM panel WHERE id = ?", arguments: [info.id]) ?? false {
-                throw PingshenError("store.panel_exists", [info.id])
-            }
-            let at = nowText()
-            try db.execute(sql: """
-                INSERT INTO panel (id, rubric_id, title, round, variant, method, quorum, view, created_at, created_by,
-                                   audit_head, audit_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """, arguments: [info.id, info.rubricId, info.title, info.round, info.variant, info.method, info.quorum,
-                                 info.view, at, actor, Schema.genesisHash])
-            try db.execute(sql: "INSERT INTO panel_round (panel_id, seq, round, opened_at, opened_by) VALUES (?, 1, ?, ?, ?)",
-                           arguments: [info.id, info.round, at, actor])
-            var log = AuditChain(panel: info.id, head: Schema.genesisHash, count: 0, at: at, actor: actor)
-            let fields: [(String, String?)] = [("rubric", info.rubricId), ("title", info.title), ("round", info.round),
-                                               ("variant", info.variant), ("method", info.method),
-                                               ("quorum", info.quorum.map(String.init)), ("view", info.view)]
-            for (f, v) in fields where v != nil {
-                try log.append(db, entity: "panel", field: f, old: nil, new: v, reason: nil)
-            }
+            var log = try insertPanel(db, info, at: nowText(), actor: actor)
             try log.save(db)
         }
+    }
+
+    /// Inserts a new panel and its first round, and starts its audit chain with the panel's settings
+    /// (plus `extraFields`). Returns the chain for the caller to extend and save.
+    func insertPanel(_ db: Database, _ info: PanelInfo, at: String, actor: String,
+                     extraFields: [(String, String?)] = []) throws -> AuditChain {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM panel WHERE id = ?", arguments: [info.id]) ?? false {
+            throw PingshenError("store.panel_exists", [info.id])
+        }
+        try db.execute(sql: """
+            INSERT INTO panel (id, rubric_id, title, round, variant, method, quorum, view, created_at, created_by,
+                               audit_head, audit_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+            """, arguments: [info.id, info.rubricId, info.title, info.round, info.variant, info.method, info.quorum,
+                             info.view, at, actor, Schema.genesisHash])
+        try db.execute(sql: "INSERT INTO panel_round (panel_id, seq, round, opened_at, opened_by) VALUES (?, 1, ?, ?, ?)",
+                       arguments: [info.id, info.round, at, actor])
+        var log = AuditChain(panel: info.id, head: Schema.genesisHash, count: 0, at: at, actor: actor)
+        let fields: [(String, String?)] = [("rubric", info.rubricId), ("title", info.title), ("round", info.round),
+                                           ("variant", info.variant), ("method", info.method),
+                                           ("quorum", info.quorum.map(String.init)), ("view", info.view)] + extraFields
+        for (f, v) in fields where v != nil {
+            try log.append(db, entity: "panel", field: f, old: nil, new: v, reason: nil)
+        }
+        return log
     }
 
     public func panel(_ id: String) throws -> PanelInfo {

@@ -190,26 +190,8 @@ extension PanelStore {
                                   panelVersion: Int64, reviewers: [ReviewerInfo], applicants: [LinkedApplicant],
                                   recusals: [Recusal], actor: String) throws {
         try write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM panel WHERE id = ?", arguments: [info.id]) ?? false {
-                throw PingshenError("store.panel_exists", [info.id])
-            }
             let at = nowText()
-            try db.execute(sql: """
-                INSERT INTO panel (id, rubric_id, title, round, variant, method, quorum, view, created_at, created_by,
-                                   audit_head, audit_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """, arguments: [info.id, info.rubricId, info.title, info.round, info.variant, info.method, info.quorum,
-                                 info.view, at, actor, Schema.genesisHash])
-            try db.execute(sql: "INSERT INTO panel_round (panel_id, seq, round, opened_at, opened_by) VALUES (?, 1, ?, ?, ?)",
-                           arguments: [info.id, info.round, at, actor])
-            var log = AuditChain(panel: info.id, head: Schema.genesisHash, count: 0, at: at, actor: actor)
-            let fields: [(String, String?)] = [("rubric", info.rubricId), ("title", info.title), ("round", info.round),
-                                               ("variant", info.variant), ("method", info.method),
-                                               ("quorum", info.quorum.map(String.init)), ("view", info.view),
-                                               ("server", server)]
-            for (f, v) in fields where v != nil {
-                try log.append(db, entity: "panel", field: f, old: nil, new: v, reason: nil)
-            }
+            var log = try insertPanel(db, info, at: at, actor: actor, extraFields: [("server", server)])
             for r in reviewers {
                 try db.execute(sql: "INSERT INTO reviewer (panel_id, id, name, added_at) VALUES (?, ?, ?, ?)",
                                arguments: [info.id, r.id, r.name, at])
