@@ -142,9 +142,18 @@ struct Words {
         guard p.any else { return [] }
         var lines = [t("report.notice.provisional")]
         if !p.nodes.isEmpty {
-            lines.append(t("report.notice.nodes", p.nodes.map { id in
-                let note = rubric.node(id)?.note.map { paren($0) } ?? ""
-                return indicatorName(id) + (lang == .en ? "" : note)
+            // Indicators that share a note are listed together, the note once after them.
+            var groups: [(note: String?, names: [String])] = []
+            for id in p.nodes {
+                let note = lang == .en ? nil : rubric.node(id)?.note
+                if let i = groups.firstIndex(where: { $0.note == note }) {
+                    groups[i].names.append(indicatorName(id))
+                } else {
+                    groups.append((note, [indicatorName(id)]))
+                }
+            }
+            lines.append(t("report.notice.nodes", groups.map { g in
+                g.names.joined(separator: listSep) + (g.note.map { paren($0) } ?? "")
             }.joined(separator: clauseSep)))
         }
         if !p.gates.isEmpty {
