@@ -77,6 +77,8 @@ public struct AppliedSettings: Codable, Sendable, Equatable {
     public var quorum: Int
     public var quorumSource: SettingSource
     public var trimMinReviewers: Int
+    /// Decimals of the official score (rounded half-up in decimal).
+    public var decimals: Int
     public var variant: String?
     public var outliers: OutlierThresholds
 }
@@ -104,7 +106,8 @@ public func resolveSettings(panel: PanelInfo, config: AggregationSettings, outli
     let quorum = max(1, panel.quorum ?? config.quorum)
     return AppliedSettings(method: method, methodSource: methodSource, view: view, viewSource: viewSource,
                            quorum: quorum, quorumSource: panel.quorum == nil ? .config : .panel,
-                           trimMinReviewers: config.trimMinReviewers, variant: panel.variant,
+                           trimMinReviewers: config.trimMinReviewers,
+                           decimals: Swift.max(0, Swift.min(config.decimals, 6)), variant: panel.variant,
                            outliers: OutlierThresholds(outliers))
 }
 
@@ -222,11 +225,12 @@ public struct ApplicantResult: Codable, Sendable, Equatable {
     public var totalsView: Double?
     /// View (b): each indicator combined, then summed through the tree with caps.
     public var indicatorsView: Double?
-    /// The official total (the configured view); nil unless graded.
+    /// The official total: the configured view rounded half-up to `settings.decimals` (default 2); nil
+    /// unless graded.
     public var total: Double?
     public var grade: String?
     public var gradeEn: String?
-    /// Competition rank among graded applicants by the official total at 2 decimals (1, 2, 2, 4).
+    /// Competition rank among graded applicants by the official total (1, 2, 2, 4).
     public var rank: Int?
     /// True when another graded applicant has the same total at 2 decimals (并列).
     public var tied: Bool
@@ -285,6 +289,21 @@ public enum AgreementLevel: String, Codable, Sendable {
     }
 }
 
+/// Why an agreement coefficient is missing (the report says it in words).
+public enum AgreementGap: String, Codable, Sendable {
+    /// The rubric's reviewers enter no points (every indicator comes from verified data): their totals
+    /// agree by construction, so agreement figures would say nothing.
+    case noPoints = "no_points"
+    /// Fewer than two reviewers scored anything this round.
+    case fewReviewers = "few_reviewers"
+    /// Fewer applicants than the minimum were scored by every reviewer (complete rows).
+    case fewComplete = "few_complete"
+    /// Every reviewer gave every applicant the same total: nothing varies, the coefficient is 0/0.
+    case identical
+    /// Every reviewer gave all the applicants the same total (no order to compare), W only.
+    case noOrder = "no_order"
+}
+
 /// Panel agreement over the applicants every scoring reviewer scored (complete rows).
 public struct AgreementSummary: Codable, Sendable, Equatable {
     /// Reviewers (columns) and applicants (complete rows) the coefficients use.
@@ -296,7 +315,30 @@ public struct AgreementSummary: Codable, Sendable, Equatable {
     /// Kendall's W with the tie correction.
     public var kendallW: Double?
     public var kendallWLevel: AgreementLevel?
+    /// 95 % intervals (bootstrap over the complete applicants); nil when not computed.
+    public var iccLow: Double?
+    public var iccHigh: Double?
+    public var kendallWLow: Double?
+    public var kendallWHigh: Double?
+    /// Why `icc` (and then W) is missing, or why W alone is.
+    public var iccGap: AgreementGap?
+    public var kendallWGap: AgreementGap?
+    /// Fewer complete applicants than `agreementCaveatApplicants`: read the figures as rough.
+    public var fewApplicants: Bool
+    /// The most counted reviewers any applicant had this round (what the outlier checks can do).
+    public var maxReviewersPerApplicant: Int
+    /// Applicants are scored by different sets of reviewers (recusals, split panels): raw scores are not
+    /// comparable when reviewers differ in severity; `calibrate` adjusts for it.
+    public var reviewerSetsDiffer: Bool
+    /// Connected parts of the reviewer–applicant graph (1 when every reviewer is linked to every other
+    /// through shared applicants).
+    public var components: Int
 }
+
+/// Fewest complete applicants for the complete-design ICC and W to be computed at all.
+public let agreementMinApplicants = 5
+/// Below this many complete applicants the figures carry a caveat (Koo & Li 2016 ask for at least 30).
+public let agreementCaveatApplicants = 30
 
 /// What provisional numbers the results rest on; exports print a notice when `any` is true.
 public struct ProvisionalSummary: Codable, Sendable, Equatable {
@@ -721,10 +763,12 @@ public func aggregatePanel(_ snapshot: PanelSnapshot, _ rubric: Rubric, settings
         let quorumMet = m >= applied.quorum
         let status: ApplicantStatus = !failed.isEmpty ? .ineligible
             : (!quorumMet || !missingData.isEmpty) ? .incomplete : .graded
+        // The one official score: the exact combination rounded half-up in decimal (四舍五入); display,
+        // grade, rank and the seal's digest all come from it.
         var official: Double?
         var band: GradeBand?
         if status == .graded {
-            official = applied.view == .totals ? totalsView : indicatorsView
+            official = (applied.view == .totals ? totalsView : indicatorsView).map { officialRound($0, decimals: applied.decimals).value }
             band = official.flatMap { rubric.grade(for: $0) }
         }
         results.append(ApplicantResult(
@@ -741,10 +785,11 @@ public func aggregatePanel(_ snapshot: PanelSnapshot, _ rubric: Rubric, settings
             flagCount: 0))
     }
 
-    // Rank graded applicants by the official total at 2 decimals; equal totals share a rank (并列).
+    // Rank graded applicants by the official (rounded) score as an exact integer key; equal scores share a
+    // rank (并列).
     let graded = results.indices.compactMap { i -> (Int, Int64)? in
         guard let t = results[i].total else { return nil }
-        return (i, Int64((t * 100).rounded()))
+        return (i, officialRound(t, decimals: applied.decimals).key)
     }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
     var pos = 0
     while pos < graded.count {

@@ -23,12 +23,19 @@ public struct AggregationSettings: Sendable, Equatable {
     public var quorum: Int
     /// `totals` (combine reviewers' totals) or `indicators` (combine per indicator, then sum).
     public var view: String
+    /// Decimals of the official score (rounded half-up, 四舍五入), from which display, grade and rank derive.
+    public var decimals: Int
+    /// A grade whose chance of changing under another draw of reviewers is above this is flagged (calibrate).
+    public var stabilityThreshold: Double
 
-    public init(method: String = "auto", trimMinReviewers: Int = 5, quorum: Int = 3, view: String = "totals") {
+    public init(method: String = "auto", trimMinReviewers: Int = 5, quorum: Int = 3, view: String = "totals",
+                decimals: Int = 2, stabilityThreshold: Double = 0.2) {
         self.method = method
         self.trimMinReviewers = trimMinReviewers
         self.quorum = quorum
         self.view = view
+        self.decimals = decimals
+        self.stabilityThreshold = stabilityThreshold
     }
 }
 

@@ -312,10 +312,52 @@ func detectOutliers(matrix: ScoreMatrix, rubric cr: CompiledRubric, snapshot: Pa
             complete.append(row)
         }
     }
-    let icc = Statistics.icc21(complete)
-    let w = Statistics.kendallW(complete)
+    let pointsScored = !cr.pointsLeaves.isEmpty
+    var icc: Double?, w: Double?
+    var iccGap: AgreementGap?, wGap: AgreementGap?
+    var iccCI: (Double, Double)?, wCI: (Double, Double)?
+    if !pointsScored {
+        iccGap = .noPoints
+    } else if columns.count < 2 {
+        iccGap = .fewReviewers
+    } else if complete.count < agreementMinApplicants {
+        iccGap = .fewComplete
+    } else {
+        icc = Statistics.icc21(complete)
+        w = Statistics.kendallW(complete)
+        if icc == nil {
+            // Nothing varies at all (every total equal) or only the columns vary.
+            let first = complete[0][0]
+            iccGap = complete.allSatisfy({ $0.allSatisfy { $0 == first } }) ? .identical : .noOrder
+        }
+        if w == nil { wGap = complete.allSatisfy({ row in row.allSatisfy { $0 == row[0] } }) ? .identical : .noOrder }
+        iccCI = Statistics.bootstrapInterval(complete, Statistics.icc21)
+        wCI = Statistics.bootstrapInterval(complete, Statistics.kendallW)
+    }
+    if iccGap != nil && wGap == nil && w == nil { wGap = iccGap }
+    var sets = Set<[Int]>()
+    var mostReviewers = 0
+    for a in 0..<A {
+        let r0 = matrix.start[a], r1 = matrix.start[a + 1]
+        guard r1 > r0 else { continue }
+        mostReviewers = Swift.max(mostReviewers, r1 - r0)
+        sets.insert(Array(matrix.reviewer[r0..<r1]).sorted())
+    }
+    var sheetsForComponents: [CalibrationSheet] = []
+    sheetsForComponents.reserveCapacity(matrix.reviewer.count)
+    for a in 0..<A {
+        for row in matrix.start[a]..<matrix.start[a + 1] {
+            sheetsForComponents.append(CalibrationSheet(applicant: a, reviewer: matrix.reviewer[row], score: 0))
+        }
+    }
+    let componentCount = designComponents(applicants: A, reviewers: R, sheets: sheetsForComponents).count
     let agreement = AgreementSummary(reviewers: columns.count, applicants: complete.count, icc: icc,
                                      iccLevel: icc.map(AgreementLevel.forICC), kendallW: w,
-                                     kendallWLevel: w.map(AgreementLevel.forKendallW))
+                                     kendallWLevel: w.map(AgreementLevel.forKendallW),
+                                     iccLow: iccCI?.0, iccHigh: iccCI?.1, kendallWLow: wCI?.0, kendallWHigh: wCI?.1,
+                                     iccGap: iccGap, kendallWGap: wGap,
+                                     fewApplicants: icc != nil && complete.count < agreementCaveatApplicants,
+                                     maxReviewersPerApplicant: mostReviewers, reviewerSetsDiffer: sets.count > 1,
+                                     components: componentCount)
     return OutlierDetection(flags: reviewerFlags + applicantFlags, reviewerStats: stats, agreement: agreement)
 }

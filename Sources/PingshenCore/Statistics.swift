@@ -153,6 +153,32 @@ public enum Statistics {
     }
 }
 
+extension Statistics {
+    /// 95 % percentile interval of a statistic of the rows (applicants), by resampling the rows with
+    /// replacement (a fixed seed: the same panel always gives the same interval). The number of
+    /// replicates shrinks on large panels (where the interval is narrow anyway) so that the work stays
+    /// near 2 million cells: at most 400, at least 40. Nil when fewer than 20 replicates are defined.
+    public static func bootstrapInterval(_ rows: [[Double]], _ statistic: ([[Double]]) -> Double?,
+                                         seed: UInt64 = 0x1CC) -> (Double, Double)? {
+        let n = rows.count
+        guard n >= 2, let k = rows.first?.count, k > 0 else { return nil }
+        let B = Swift.max(40, Swift.min(400, 2_000_000 / (n * k)))
+        var rng = Xoshiro256StarStar(seed: seed)
+        var values: [Double] = []
+        values.reserveCapacity(B)
+        var sample = rows
+        for _ in 0..<B {
+            for i in 0..<n { sample[i] = rows[rng.int(below: n)] }
+            if let v = statistic(sample), v.isFinite { values.append(v) }
+        }
+        guard values.count >= 20 else { return nil }
+        values.sort()
+        let lo = values[Swift.max(0, Int((0.025 * Double(values.count)).rounded(.down)))]
+        let hi = values[Swift.min(values.count - 1, Int((0.975 * Double(values.count)).rounded(.up)) - 1)]
+        return (lo, hi)
+    }
+}
+
 // MARK: - Small in-place helpers for the hot loops (no allocation)
 
 /// Sorts a short buffer in place (insertion sort: panels have at most a few dozen reviewers).
