@@ -9,7 +9,7 @@ let package = Package(
     products: [
         .executable(name: "pingshen", targets: ["pingshen"]),
         .library(name: "PingshenCore", targets: ["PingshenCore"]),
-        .library(name: "PingshenSyncClient", targets: ["PingshenSyncClient"]),
+        .library(name: "PingshenSync", targets: ["PingshenSync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,26 +24,35 @@ let package = Package(
     targets: [
         // Pure scoring core: rubric model, rules, line format, aggregation, statistics. No I/O, no dependencies.
         .target(name: "PingshenCore", swiftSettings: strict),
+        // The audit chain's hashing (SHA-256) and verification, shared by the local store and the server; the
+        // canonical form itself is PingshenCore's AuditRecord (docs/audit.md).
+        .target(name: "PingshenAudit",
+                dependencies: ["PingshenCore", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         // Rubric and config files (YAML text -> model) and their checks.
         .target(name: "PingshenRubricFormat",
                 dependencies: ["PingshenCore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         // SQLite store (GRDB): panels, reviewers, applicants, sheets, audit log.
         .target(name: "PingshenStore",
-                dependencies: ["PingshenCore", .product(name: "GRDB", package: "GRDB.swift"),
-                               .product(name: "Crypto", package: "swift-crypto")],
+                dependencies: ["PingshenCore", "PingshenAudit", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         // Exports: CSV, JSON, XLSX, HTML.
         .target(name: "PingshenReport",
                 dependencies: ["PingshenCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: strict),
-        // The sync protocol's wire types (requests, responses, changes), shared by server and client. Foundation only.
-        .target(name: "PingshenWire", swiftSettings: strict),
-        // The HTTP client of the panel server (URLSession; FoundationNetworking on Linux).
-        .target(name: "PingshenSyncClient", dependencies: ["PingshenWire"], swiftSettings: strict),
+        // The sync protocol's wire types (requests, responses), shared by server and client; they reuse the
+        // core's Codable model types (panel members, sheets, changes).
+        .target(name: "PingshenWire", dependencies: ["PingshenCore"], swiftSettings: strict),
+        // Offline-first sync, the client side in one place: the server's HTTP client (URLSession; FoundationNetworking
+        // on Linux), saved tokens by server and panel, and the protocol itself (push the outbox, pull the feed,
+        // retry, conflicts, seal and verify of a shared panel). The command line only calls it.
+        .target(name: "PingshenSync",
+                dependencies: ["PingshenCore", "PingshenAudit", "PingshenWire", "PingshenStore"],
+                swiftSettings: strict),
         // The panel server: Hummingbird 2, optional TLS, storage on SQLite (GRDB) or PostgreSQL (postgres-nio).
         .target(name: "PingshenServer",
-                dependencies: ["PingshenCore", "PingshenRubricFormat", "PingshenWire",
+                dependencies: ["PingshenCore", "PingshenAudit", "PingshenRubricFormat", "PingshenWire",
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "HummingbirdTLS", package: "hummingbird"),
                                .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -52,8 +61,8 @@ let package = Package(
                 swiftSettings: strict),
         // Command line: argument parsing, the interactive session, rendering.
         .target(name: "PingshenCLI",
-                dependencies: ["PingshenCore", "PingshenRubricFormat", "PingshenStore", "PingshenReport",
-                               "PingshenServer", "PingshenSyncClient", "PingshenWire",
+                dependencies: ["PingshenCore", "PingshenAudit", "PingshenRubricFormat", "PingshenStore", "PingshenReport",
+                               "PingshenServer", "PingshenSync", "PingshenWire",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "pingshen", dependencies: ["PingshenCLI"], swiftSettings: strict),
@@ -65,19 +74,19 @@ let package = Package(
         .testTarget(name: "PingshenReportTests",
                     dependencies: ["PingshenReport", "PingshenCore", "PingshenRubricFormat"], swiftSettings: strict),
         .testTarget(name: "PingshenStoreTests",
-                    dependencies: ["PingshenStore", "PingshenCore", "PingshenRubricFormat",
+                    dependencies: ["PingshenStore", "PingshenAudit", "PingshenCore", "PingshenRubricFormat",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         // Crash safety (SIGKILL of real processes), fuzzing of every input parser, tamper evidence.
         .testTarget(name: "PingshenReliabilityTests",
-                    dependencies: ["PingshenCore", "PingshenRubricFormat", "PingshenStore",
+                    dependencies: ["PingshenCore", "PingshenAudit", "PingshenRubricFormat", "PingshenStore",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "PingshenCLITests",
                     dependencies: ["PingshenCLI", "PingshenStore", "PingshenCore", "PingshenRubricFormat", "PingshenReport"],
                     swiftSettings: strict),
         .testTarget(name: "PingshenServerTests",
-                    dependencies: ["PingshenServer", "PingshenSyncClient", "PingshenWire", "PingshenCore",
+                    dependencies: ["PingshenServer", "PingshenSync", "PingshenWire", "PingshenCore",
                                    "PingshenRubricFormat", .product(name: "Yams", package: "Yams")],
                     swiftSettings: strict),
     ]

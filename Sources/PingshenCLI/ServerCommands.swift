@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import PingshenCore
 import PingshenServer
-import PingshenSyncClient
+import PingshenSync
 import PingshenWire
 
 // The shared panel server on the command line: `serve`, `server init`, `server enrol`, `login`.
@@ -51,44 +51,6 @@ enum PingshenServerCommands {
         guard var c = URLComponents(string: url), c.password != nil else { return url }
         c.password = "***"
         return c.string ?? url
-    }
-
-    static func serverURL(_ text: String) throws -> URL {
-        guard let url = URL(string: text), let scheme = url.scheme, scheme == "http" || scheme == "https", url.host != nil else {
-            throw PingshenError("server.cli.bad_url", [text])
-        }
-        return url
-    }
-
-    /// A client error as a user-facing error, in the server's words when it sent some.
-    static func userError(_ error: any Error, server: String, lang: Lang) -> any Error {
-        switch error {
-        case let e as SyncClientError:
-            switch e {
-            case .http(let status, let body):
-                let message = body.map { Catalog.has($0.error) ? Catalog.text($0.error, $0.args, lang) : $0.message } ?? ""
-                return PingshenError("server.cli.http_error", [String(status), message])
-            case .transport(let t):
-                return PingshenError("server.cli.transport_error", [server, shortTransportText(t)])
-            case .decoding(let d):
-                return PingshenError("server.cli.transport_error", [server, d])
-            }
-        default:
-            return error
-        }
-    }
-
-    static func client(_ server: String, env: Env) throws -> PingshenSyncClient {
-        let url = try serverURL(server)
-        let store = CredentialStore()
-        let credential: StoredCredential?
-        do {
-            credential = try store.credential(for: server)
-        } catch {
-            throw PingshenError("server.cli.credentials_failed", [store.file, "\(error)"])
-        }
-        guard let credential else { throw PingshenError("server.cli.no_credentials", [server]) }
-        return PingshenSyncClient(baseURL: url, token: credential.token, language: env.lang.rawValue)
     }
 }
 
@@ -193,44 +155,46 @@ struct ServerEnrol: PingshenCommand {
     @Option(name: .customLong("ttl-hours"), help: "Hours the code stays valid (default: the server's, 72).") var ttl: Double?
 
     func execute(_ env: Env) throws {
-        let client = try PingshenServerCommands.client(server, env: env)
-        let (panel, reviewer, role, ttl, server) = (self.panel, self.reviewer, chair ? WireRole.chair : .reviewer, self.ttl, self.server)
-        let lang = env.lang
-        let r = try runBlocking {
-            do {
-                return try await client.enrol(panel: panel, reviewer: reviewer, role: role, ttlHours: ttl)
-            } catch {
-                throw PingshenServerCommands.userError(error, server: server, lang: lang)
-            }
-        }
+        let client = try env.client(server, panel: panel)
+        let (panel, reviewer, role, ttl) = (self.panel, self.reviewer, chair ? PanelRole.chair : .reviewer, self.ttl)
+        let r = try env.remote(server) { try await client.enrol(panel: panel, reviewer: reviewer, role: role, ttlHours: ttl) }
         Console.out(env.t("server.cli.enrol_done", r.panel, r.reviewer, r.role.rawValue, r.expiresAt))
         Console.out(r.code)
     }
 }
 
-/// `pingshen login --server URL --code C`: exchanges a code for a token and keeps it (0600).
+/// `pingshen login --server URL --code C`: exchanges a code for a token and keeps it (0600), beside the tokens
+/// of other panels and servers. `pingshen login` alone lists the stored tokens.
 struct LoginCommand: PingshenCommand {
     static let configuration = CommandConfiguration(
-        commandName: "login", abstract: "Exchange a one-time code for a token, kept in ~/.config/pingshen (0600).")
+        commandName: "login",
+        abstract: "Exchange a one-time code for a token, kept in ~/.config/pingshen (0600); without options, list the tokens kept.")
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "Server URL, e.g. http://127.0.0.1:8080.") var server: String
-    @Option(name: .long, help: "The one-time enrolment code.") var code: String
+    @Option(name: .long, help: "Server URL, e.g. http://127.0.0.1:8080.") var server: String?
+    @Option(name: .long, help: "The one-time enrolment code.") var code: String?
     @Option(name: .long, help: "A name for this device (default: the host name).") var device: String?
 
     func execute(_ env: Env) throws {
-        let url = try PingshenServerCommands.serverURL(server)
-        let client = PingshenSyncClient(baseURL: url, language: env.lang.rawValue)
-        let (code, server) = (self.code, self.server)
-        let device = self.device ?? ProcessInfo.processInfo.hostName
-        let lang = env.lang
-        let r = try runBlocking {
-            do {
-                return try await client.exchange(code: code, device: device)
-            } catch {
-                throw PingshenServerCommands.userError(error, server: server, lang: lang)
-            }
-        }
         let store = CredentialStore()
+        guard let code else {
+            let list: [StoredCredential]
+            do {
+                list = try server.map { try store.credentials(for: $0) } ?? store.all().values.sorted { $0.key < $1.key }
+            } catch {
+                throw PingshenError("server.cli.credentials_failed", [store.file, "\(error)"])
+            }
+            if list.isEmpty { Console.out(env.t("server.cli.no_tokens", store.file)) }
+            for c in list {
+                Console.out(env.t("server.cli.token_line", c.server, c.identity.panel ?? "*", c.identity.role.rawValue,
+                                  c.identity.reviewer ?? "-", displayTime(c.identity.expiresAt)))
+            }
+            return
+        }
+        guard let server else { throw PingshenError("server.cli.login_needs_server") }
+        let url = try PanelSync.serverURL(server)
+        let client = PingshenSyncClient(baseURL: url, language: env.lang.rawValue)
+        let device = self.device ?? ProcessInfo.processInfo.hostName
+        let r = try env.remote(server) { try await client.exchange(code: code, device: device) }
         do {
             try store.save(StoredCredential(server: server, token: r.token, identity: r.identity))
         } catch {

@@ -346,7 +346,7 @@ struct AuditCommand: PingshenCommand {
                                     env.t("store.h.field"), env.t("store.h.change"), env.t("store.h.reason")],
                           rightAligned: [0])
         for e in log {
-            t.rows.append([String(e.pseq), e.at, e.actor, e.entity, e.field ?? "",
+            t.rows.append([String(e.pseq), displayTime(e.at), e.actor, e.entity, e.field ?? "",
                            "\(truncate(e.old ?? "∅", 24)) → \(truncate(e.new ?? "∅", 24))", e.reason ?? ""])
         }
         Console.out(t.render())

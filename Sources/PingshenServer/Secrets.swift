@@ -1,4 +1,5 @@
 import Foundation
+import PingshenAudit
 
 /// Tokens and enrolment codes. Both are random secrets that the server stores only as SHA-256 hashes.
 public enum Secrets {

@@ -1,4 +1,5 @@
 import Foundation
+import PingshenAudit
 import PingshenCore
 import PingshenWire
 

@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
+import PingshenAudit
 import PingshenCore
 
-/// One row of the audit log: who changed what, when, from what to what, and why. Rows of a panel form
-/// a hash chain: `hash` = SHA-256 of `prevHash`, a line feed, and the row's canonical content.
-public struct AuditEntry: Sendable, Equatable, Codable {
+/// One row of a panel's audit log: who changed what, when, from what to what, and why. Rows of a panel form
+/// a hash chain in the canonical form shared with the server (PingshenCore's `AuditRecord`; docs/audit.md).
+/// A GRDB record: rows decode by column name (`SELECT \(PanelStore.auditColumns)`).
+public struct AuditEntry: Sendable, Equatable, Codable, FetchableRecord {
     /// Position in the whole log.
     public var seq: Int64
     /// Position in the panel's chain, from 1.
@@ -19,42 +21,29 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var old: String?
     public var new: String?
     public var reason: String?
+    /// The sync change this row records, when it came from (or went to) a server.
+    public var changeId: String?
+    /// The canonical form the row was hashed with (1: before change ids; 2: the shared form).
+    public var canon: Int
     public var prevHash: String
     public var hash: String
 
     enum CodingKeys: String, CodingKey {
         case seq, pseq, panel, at, actor, entity, field, old, new, reason
+        case changeId = "change_id"
+        case canon
         case prevHash = "prev_hash"
         case hash
     }
 
-    /// The canonical content the hash covers (tab-separated, escaped; see `canonicalField`).
-    public var canonicalContent: String {
-        auditContent(pseq: pseq, panel: panel, at: at, actor: actor, entity: entity, field: field, old: old,
-                     new: new, reason: reason)
+    /// The row in the shared canonical form.
+    public var record: AuditRecord {
+        AuditRecord(position: Int64(pseq), panel: panel, at: at, actor: actor, entity: entity, field: field, old: old,
+                    new: new, reason: reason, changeId: changeId, canon: AuditCanon(rawValue: canon) ?? .shared)
     }
-}
 
-func auditContent(pseq: Int, panel: String, at: String, actor: String, entity: String, field: String?,
-                  old: String?, new: String?, reason: String?) -> String {
-    var s = String(pseq)
-    s.reserveCapacity(128)
-    for f in [panel, at, actor, entity, field, old, new, reason] {
-        s += "\t"
-        s += canonicalField(f)
-    }
-    return s
-}
-
-/// The outcome of checking a panel's audit chain.
-public struct AuditVerification: Sendable, Equatable {
-    /// Rows checked.
-    public var rows: Int
-    /// The panel-chain position (`pseq`) of the first row that does not verify, if any.
-    public var firstBroken: Int?
-    /// What is wrong, ready to show (nil when the chain is intact).
-    public var problem: PingshenError?
-    public var isIntact: Bool { problem == nil }
+    /// The canonical content the hash covers.
+    public var canonicalContent: String { record.canonicalContent }
 }
 
 /// Seal of a panel: who froze it, when, the digest of its inputs, and the audit head at that moment.
@@ -93,18 +82,18 @@ struct AuditChain {
     }
 
     mutating func append(_ db: Database, entity: String, field: String?, old: String?, new: String?,
-                         reason: String?) throws {
-        count += 1
-        let content = auditContent(pseq: count, panel: panel, at: at, actor: actor, entity: entity, field: field,
-                                   old: old, new: new, reason: reason)
-        let hash = sha256Hex(head + "\n" + content)
+                         reason: String?, changeId: String? = nil) throws {
+        var linker = AuditLinker(head: head, position: Int64(count))
+        let (row, prev, hash) = linker.link(AuditRecord(position: 0, panel: panel, at: at, actor: actor, entity: entity,
+                                                        field: field, old: old, new: new, reason: reason, changeId: changeId))
         let st = try insert ?? db.cachedStatement(sql: """
-            INSERT INTO audit (panel_id, pseq, at, actor, entity, field, old, new, reason, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO audit (panel_id, pseq, at, actor, entity, field, old, new, reason, change_id, canon, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2, ?, ?)
             """)
         insert = st
-        try st.execute(arguments: [panel, count, at, actor, entity, field, old, new, reason, head, hash])
+        try st.execute(arguments: [panel, row.position, at, actor, entity, field, old, new, reason, changeId, prev, hash])
         head = hash
+        count = Int(row.position)
     }
 
     /// Records the new head on the panel row (so that removing rows from the end is detected too).
@@ -120,24 +109,13 @@ extension PanelStore {
     public func auditLog(panel: String, afterSeq: Int64 = 0) throws -> [AuditEntry] {
         try read { db in
             _ = try loadPanel(db, panel)
-            var out: [AuditEntry] = []
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT seq, pseq, panel_id, at, actor, entity, field, old, new, reason, prev_hash, hash
-                FROM audit WHERE panel_id = ? AND seq > ? ORDER BY pseq
+            return try AuditEntry.fetchAll(db, sql: """
+                SELECT \(Self.auditColumns) FROM audit WHERE panel_id = ? AND seq > ? ORDER BY pseq
                 """, arguments: [panel, afterSeq])
-            while let r = try cursor.next() { out.append(try Self.auditEntry(r)) }
-            return out
         }
     }
 
-    static func auditEntry(_ r: Row) throws -> AuditEntry {
-        AuditEntry(seq: try r.decode(Int64.self, atIndex: 0), pseq: try r.decode(Int.self, atIndex: 1),
-                   panel: try r.decode(String.self, atIndex: 2), at: try r.decode(String.self, atIndex: 3),
-                   actor: try r.decode(String.self, atIndex: 4), entity: try r.decode(String.self, atIndex: 5),
-                   field: try r.decode(String?.self, atIndex: 6), old: try r.decode(String?.self, atIndex: 7),
-                   new: try r.decode(String?.self, atIndex: 8), reason: try r.decode(String?.self, atIndex: 9),
-                   prevHash: try r.decode(String.self, atIndex: 10), hash: try r.decode(String.self, atIndex: 11))
-    }
+    static let auditColumns = "seq, pseq, panel_id AS panel, at, actor, entity, field, old, new, reason, change_id, canon, prev_hash, hash"
 
     /// Recomputes the panel's hash chain and reports the first row that does not verify: a row whose
     /// content was edited, a row removed or inserted, or rows cut from the end (the panel row keeps the
@@ -145,47 +123,41 @@ extension PanelStore {
     public func verifyAuditChain(panel: String) throws -> AuditVerification {
         try read { db in
             let p = try loadPanel(db, panel)
-            var prev = Schema.genesisHash
-            var n = 0
+            var checker = AuditChainChecker()
             var sealHeadSeen = p.sealAuditHead == nil
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT seq, pseq, panel_id, at, actor, entity, field, old, new, reason, prev_hash, hash
-                FROM audit WHERE panel_id = ? ORDER BY pseq
-                """, arguments: [panel])
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit WHERE panel_id = ? ORDER BY pseq",
+                                             arguments: [panel])
+            func fail(_ at: Int64?, _ problem: PingshenError) -> AuditVerification {
+                AuditVerification(ok: false, rows: checker.rows, firstBadId: at, lastHash: checker.prev, problem: problem)
+            }
             while let r = try cursor.next() {
                 let e: AuditEntry
                 do {
-                    e = try Self.auditEntry(r)
+                    e = try AuditEntry(row: r)
                 } catch {
-                    return AuditVerification(rows: n, firstBroken: n + 1,
-                                             problem: PingshenError("store.audit_unreadable", [panel, String(n + 1)]))
+                    return fail(checker.rows + 1, PingshenError("store.audit_unreadable", [panel, String(checker.rows + 1)]))
                 }
-                n += 1
-                if e.pseq != n {
-                    return AuditVerification(rows: n, firstBroken: n,
-                                             problem: PingshenError("store.audit_gap", [panel, String(n), String(e.pseq)]))
-                }
-                if e.prevHash != prev {
-                    return AuditVerification(rows: n, firstBroken: e.pseq,
-                                             problem: PingshenError("store.audit_link", [panel, String(e.pseq), String(e.seq)]))
-                }
-                if sha256Hex(prev + "\n" + e.canonicalContent) != e.hash {
-                    return AuditVerification(rows: n, firstBroken: e.pseq,
-                                             problem: PingshenError("store.audit_hash", [panel, String(e.pseq), String(e.seq),
-                                                                                         e.entity, e.field ?? ""]))
+                if !checker.check(e.record, prevHash: e.prevHash, hash: e.hash), let f = checker.failure {
+                    switch f.kind {
+                    case .gap(let found):
+                        return fail(f.position, PingshenError("store.audit_gap", [panel, String(f.position), String(found)]))
+                    case .link:
+                        return fail(f.position, PingshenError("store.audit_link", [panel, String(e.pseq), String(e.seq)]))
+                    case .hash:
+                        return fail(f.position, PingshenError("store.audit_hash", [panel, String(e.pseq), String(e.seq),
+                                                                                    e.entity, e.field ?? ""]))
+                    }
                 }
                 if e.hash == p.sealAuditHead { sealHeadSeen = true }
-                prev = e.hash
             }
-            if n != p.auditCount || prev != p.auditHead {
-                return AuditVerification(rows: n, firstBroken: min(n, p.auditCount) + 1,
-                                         problem: PingshenError("store.audit_head", [panel, String(n), String(p.auditCount)]))
+            let n = checker.rows
+            if n != Int64(p.auditCount) || checker.prev != p.auditHead {
+                return fail(min(n, Int64(p.auditCount)) + 1, PingshenError("store.audit_head", [panel, String(n), String(p.auditCount)]))
             }
             if !sealHeadSeen {
-                return AuditVerification(rows: n, firstBroken: nil,
-                                         problem: PingshenError("store.audit_seal_head", [panel]))
+                return fail(nil, PingshenError("store.audit_seal_head", [panel]))
             }
-            return AuditVerification(rows: n, firstBroken: nil, problem: nil)
+            return AuditVerification(ok: true, rows: n, firstBadId: nil, lastHash: checker.prev)
         }
     }
 

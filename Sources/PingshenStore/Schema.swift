@@ -3,9 +3,6 @@ import GRDB
 
 /// The database schema, as versioned migrations. Never edit a registered migration: add a new one.
 enum Schema {
-    /// The hash that precedes a panel's first audit row.
-    static let genesisHash = String(repeating: "0", count: 64)
-
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1: panels, reviewers, applicants, data, sheets, recusals, audit log") { db in
@@ -26,6 +23,33 @@ enum Schema {
             // This database's device id: generated once, sent with every change it makes.
             try db.execute(sql: "INSERT INTO sync_device (id, device_id, created_at) VALUES (1, ?, ?)",
                            arguments: [UUID().uuidString.lowercased(), nowText()])
+        }
+        m.registerMigration("v3: one audit format shared with the server") { db in
+            // Rows written before keep their form (canon 1); new rows use the shared form (canon 2), which
+            // also covers the change id of a change that came through sync (docs/audit.md).
+            try db.execute(sql: """
+                ALTER TABLE audit ADD COLUMN change_id TEXT;
+                ALTER TABLE audit ADD COLUMN canon INTEGER NOT NULL DEFAULT 1;
+                """)
+        }
+        m.registerMigration("v4: sync conflicts and the release flag") { db in
+            try db.execute(sql: """
+                ALTER TABLE sync_state ADD COLUMN released INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE sync_conflict (
+                    panel_id TEXT NOT NULL,
+                    reviewer TEXT NOT NULL,
+                    applicant TEXT NOT NULL,
+                    round TEXT NOT NULL,
+                    cell TEXT NOT NULL,
+                    mine TEXT,
+                    winner TEXT,
+                    winner_by TEXT NOT NULL,
+                    winner_at TEXT NOT NULL,
+                    server_seq INTEGER NOT NULL,
+                    noted_at TEXT NOT NULL,
+                    PRIMARY KEY (panel_id, server_seq, cell)
+                );
+                """)
         }
         return m
     }

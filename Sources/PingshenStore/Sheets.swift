@@ -128,7 +128,7 @@ extension PanelStore {
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: leaf,
                            old: old.map(numberText), new: points.map(numberText), reason: reason)
             try log.save(db)
-            try OutboxWriter(db, panel: panel)?.add(db, kind: points == nil ? "clear_points" : "set_points", reviewer: reviewer,
+            try OutboxWriter(db, panel: panel)?.add(db, kind: points == nil ? .clearPoints : .setPoints, reviewer: reviewer,
                                                      applicant: applicant, round: p.info.round, leaf: leaf, value: points,
                                                      reason: reason)
             return old
@@ -159,7 +159,7 @@ extension PanelStore {
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: "note:\(leaf)",
                            old: old, new: note, reason: nil)
             try log.save(db)
-            try OutboxWriter(db, panel: panel)?.add(db, kind: "set_note", reviewer: reviewer, applicant: applicant,
+            try OutboxWriter(db, panel: panel)?.add(db, kind: .setNote, reviewer: reviewer, applicant: applicant,
                                                      round: p.info.round, leaf: leaf, note: note ?? "")
         }
     }
@@ -215,7 +215,7 @@ extension PanelStore {
                     }
                     try putPoint.execute(arguments: [sheet, leaf, v])
                     try log.append(db, entity: entity, field: leaf, old: old.map(numberText), new: numberText(v), reason: reason)
-                    try outbox?.add(db, kind: "set_points", reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
+                    try outbox?.add(db, kind: .setPoints, reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
                                     leaf: leaf, value: v, reason: reason)
                     summary.changed += 1
                 }
@@ -234,7 +234,7 @@ extension PanelStore {
                         }
                         try putNote.execute(arguments: [sheet, leaf, n])
                         try log.append(db, entity: entity, field: "note:\(leaf)", old: storedNotes[leaf], new: n, reason: reason)
-                        try outbox?.add(db, kind: "set_note", reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
+                        try outbox?.add(db, kind: .setNote, reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
                                         leaf: leaf, note: n, reason: reason)
                         summary.changed += 1
                     }
@@ -242,7 +242,7 @@ extension PanelStore {
                 if submit {
                     try markSubmitted.execute(arguments: [at, sheet])
                     try log.append(db, entity: entity, field: "submitted", old: "0", new: "1", reason: reason)
-                    try outbox?.add(db, kind: "submit", reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
+                    try outbox?.add(db, kind: .submit, reviewer: s.reviewer, applicant: s.applicant, round: p.info.round,
                                     reason: reason)
                     summary.submitted += 1
                 }
@@ -267,7 +267,7 @@ extension PanelStore {
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: "submitted",
                            old: "0", new: "1", reason: nil)
             try log.save(db)
-            try OutboxWriter(db, panel: panel)?.add(db, kind: "submit", reviewer: reviewer, applicant: applicant,
+            try OutboxWriter(db, panel: panel)?.add(db, kind: .submit, reviewer: reviewer, applicant: applicant,
                                                      round: p.info.round)
         }
     }
@@ -294,7 +294,7 @@ extension PanelStore {
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: "submitted",
                            old: "1", new: "0", reason: reason)
             try log.save(db)
-            try OutboxWriter(db, panel: panel)?.add(db, kind: "reopen", reviewer: reviewer, applicant: applicant,
+            try OutboxWriter(db, panel: panel)?.add(db, kind: .reopen, reviewer: reviewer, applicant: applicant,
                                                      round: p.info.round, reason: reason)
         }
     }

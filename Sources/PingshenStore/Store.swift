@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import GRDB
+import PingshenAudit
 import PingshenCore
 
 /// The local store: one SQLite file (WAL, foreign keys on, versioned migrations) holding panels,
@@ -158,10 +158,10 @@ public final class PanelStore: Sendable {
                                audit_head, audit_count)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
             """, arguments: [info.id, info.rubricId, info.title, info.round, info.variant, info.method, info.quorum,
-                             info.view, at, actor, Schema.genesisHash])
+                             info.view, at, actor, auditGenesisHash])
         try db.execute(sql: "INSERT INTO panel_round (panel_id, seq, round, opened_at, opened_by) VALUES (?, 1, ?, ?, ?)",
                        arguments: [info.id, info.round, at, actor])
-        var log = AuditChain(panel: info.id, head: Schema.genesisHash, count: 0, at: at, actor: actor)
+        var log = AuditChain(panel: info.id, head: auditGenesisHash, count: 0, at: at, actor: actor)
         let fields: [(String, String?)] = [("rubric", info.rubricId), ("title", info.title), ("round", info.round),
                                            ("variant", info.variant), ("method", info.method),
                                            ("quorum", info.quorum.map(String.init)), ("view", info.view)] + extraFields
@@ -478,24 +478,8 @@ public struct ImportSummary: Sendable, Equatable {
 
 // MARK: - Helpers
 
-/// Now, as an ISO 8601 UTC timestamp with milliseconds.
-func nowText() -> String {
-    Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
-}
+/// Now, as the audit log and sync stamp it (UTC, milliseconds; `UTCTime`).
+func nowText() -> String { UTCTime.now() }
 
 /// Numbers in the audit log: at most 6 decimals, trailing zeros dropped.
 func numberText(_ v: Double) -> String { canonicalNumber(v) }
-
-/// Lower-case hex SHA-256 of a text.
-public func sha256Hex(_ text: String) -> String {
-    var text = text
-    let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(64)
-    for b in digest {
-        out.append(hex[Int(b >> 4)])
-        out.append(hex[Int(b & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import PingshenCore
 import PingshenWire
 
 /// Why a call to the server failed.
@@ -162,8 +163,12 @@ public final class PingshenSyncClient: @unchecked Sendable {
     }
 
     public func applicants(_ panel: String) async throws -> [WireApplicant] {
-        let list: ApplicantList = try await call("GET", Self.panelPath(panel, "/applicants"))
-        return list.applicants
+        try await applicantList(panel).applicants
+    }
+
+    /// The applicants with their data, and the panel's reviewers (with names) and recusals.
+    public func applicantList(_ panel: String) async throws -> ApplicantList {
+        try await call("GET", Self.panelPath(panel, "/applicants"))
     }
 
     // MARK: Chair
@@ -174,7 +179,7 @@ public final class PingshenSyncClient: @unchecked Sendable {
     }
 
     /// A one-time code for a reviewer of the panel (or, by the admin, for a chair).
-    public func enrol(panel: String, reviewer: String, role: WireRole = .reviewer, ttlHours: Double? = nil) async throws -> EnrolResponse {
+    public func enrol(panel: String, reviewer: String, role: PanelRole = .reviewer, ttlHours: Double? = nil) async throws -> EnrolResponse {
         try await call("POST", Self.panelPath(panel, "/enrol"),
                        body: try encode(EnrolRequest(role: role, reviewer: reviewer, ttlHours: ttlHours)), expect: [201])
     }
@@ -183,8 +188,15 @@ public final class PingshenSyncClient: @unchecked Sendable {
         try await call("POST", Self.panelPath(panel, "/release"), body: Data("{}".utf8))
     }
 
-    public func seal(panel: String) async throws -> PanelSummary {
-        try await call("POST", Self.panelPath(panel, "/seal"), body: Data("{}".utf8))
+    /// Seals the panel on the server. With `digest`, the server checks the inputs digest against its own rows
+    /// (409 when they differ) and records both digests as a local seal does.
+    public func seal(panel: String, digest: SealDigest? = nil) async throws -> PanelSummary {
+        try await call("POST", Self.panelPath(panel, "/seal"), body: try digest.map { try encode($0) } ?? Data("{}".utf8))
+    }
+
+    /// The server's check of its own copy of a panel: its audit chain and the inputs digest of its rows now.
+    public func verifyPanel(_ panel: String) async throws -> PanelVerification {
+        try await call("GET", Self.panelPath(panel, "/verify"))
     }
 
     public func snapshot(panel: String) async throws -> WirePanelSnapshot {
@@ -215,9 +227,9 @@ public final class PingshenSyncClient: @unchecked Sendable {
     /// sheets (hidden from a reviewer until then) are fetched by starting over from 0. `progress` gets
     /// the number of changes received so far.
     public func pullAll(panel: String, since: Int64, pageSize: Int = 1000,
-                        progress: @Sendable (Int) -> Void = { _ in }) async throws -> (changes: [ServerChange], cursor: Int64, panel: PanelSummary?) {
+                        progress: @Sendable (Int) -> Void = { _ in }) async throws -> (changes: [FeedChange], cursor: Int64, panel: PanelSummary?) {
         var cursor = since
-        var all: [ServerChange] = []
+        var all: [FeedChange] = []
         var restarted = false
         var last: PanelSummary?
         while true {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PingshenAudit
 import PingshenCore
 import PingshenStore
 import Testing
@@ -130,10 +131,10 @@ struct TamperTests {
             try db.execute(sql: "UPDATE audit SET pseq = pseq + 1000000 WHERE panel_id = 'P1' AND pseq > ?", arguments: [before.pseq])
             try db.execute(sql: "UPDATE audit SET pseq = pseq - 999999 WHERE panel_id = 'P1' AND pseq > 1000000")
             try db.execute(sql: """
-                INSERT INTO audit (panel_id, pseq, at, actor, entity, field, old, new, reason, prev_hash, hash)
-                VALUES ('P1', ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?)
+                INSERT INTO audit (panel_id, pseq, at, actor, entity, field, old, new, reason, canon, prev_hash, hash)
+                VALUES ('P1', ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)
                 """, arguments: [forged.pseq, forged.at, forged.actor, forged.entity, forged.field, forged.new,
-                                 forged.prevHash, forged.hash])
+                                 forged.canon, forged.prevHash, forged.hash])
         }
         let v = try b.store.verifyAuditChain(panel: "P1")
         #expect(v.problem?.key == "store.audit_link")
@@ -153,9 +154,10 @@ struct TamperTests {
         forged.prevHash = last.hash
         forged.hash = sha256Hex(forged.prevHash + "\n" + forged.canonicalContent)
         try b.tamper("""
-            INSERT INTO audit (panel_id, pseq, at, actor, entity, field, old, new, reason, prev_hash, hash)
-            VALUES ('P1', ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?)
-            """, [forged.pseq, forged.at, forged.actor, forged.entity, forged.field, forged.new, forged.prevHash, forged.hash])
+            INSERT INTO audit (panel_id, pseq, at, actor, entity, field, old, new, reason, canon, prev_hash, hash)
+            VALUES ('P1', ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)
+            """, [forged.pseq, forged.at, forged.actor, forged.entity, forged.field, forged.new, forged.canon, forged.prevHash,
+                  forged.hash])
         let v = try b.store.verifyAuditChain(panel: "P1")
         #expect(v.problem?.key == "store.audit_head")
         // And the forged row claims a score the sheet does not hold.

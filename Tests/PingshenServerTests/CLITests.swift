@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 #endif
 @testable import PingshenServer
-import PingshenSyncClient
+import PingshenCore
+import PingshenSync
 import PingshenWire
 import Testing
 
@@ -126,7 +127,7 @@ struct CLITests {
         let credFile = "\(home)/chair/pingshen/credentials.json"
         let attrs = try FileManager.default.attributesOfItem(atPath: credFile)
         #expect((attrs[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-        let chairCred = try #require(try CredentialStore(directory: "\(home)/chair/pingshen").credential(for: server))
+        let chairCred = try #require(try CredentialStore(directory: "\(home)/chair/pingshen").credential(for: server, panel: nil))
         #expect(chairCred.identity.role == .admin)
         let chair = PingshenSyncClient(baseURL: serve.url, token: chairCred.token)
         _ = try await chair.putPanel("P1", try demoPanel())
@@ -142,7 +143,7 @@ struct CLITests {
         let reviewerEnv = ["XDG_CONFIG_HOME": "\(home)/r1"]
         let rLogin = try pingshen(["login", "--server", server, "--code", reviewerCode, "--device", "r1-laptop"], env: reviewerEnv)
         #expect(rLogin.code == 0, "\(rLogin.err)")
-        let rCred = try #require(try CredentialStore(directory: "\(home)/r1/pingshen").credential(for: server))
+        let rCred = try #require(try CredentialStore(directory: "\(home)/r1/pingshen").credential(for: server, panel: nil))
         #expect(rCred.identity.role == .reviewer && rCred.identity.reviewer == "r1")
         // The code was single-use.
         let reuse = try pingshen(["login", "--server", server, "--code", reviewerCode], env: ["XDG_CONFIG_HOME": "\(home)/r1b"])

@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 #endif
 @testable import PingshenServer
-import PingshenSyncClient
+import PingshenCore
+import PingshenSync
 import PingshenWire
 import Testing
 
@@ -40,7 +41,7 @@ struct Machine {
 
     @discardableResult
     func run(_ args: [String], stdin: String? = nil, expect: Int32? = 0, _ comment: Comment? = nil,
-             sourceLocation: SourceLocation = #_sourceLocation) throws -> (code: Int32, out: String, err: String) {
+             sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> (code: Int32, out: String, err: String) {
         let r = try pingshenIn(args, stdin: stdin, env: env)
         if let expect {
             #expect(r.code == expect, "\(name): pingshen \(args.joined(separator: " ")) → \(r.code)\n\(r.out)\n\(r.err)",
@@ -194,7 +195,7 @@ struct SyncCLITests {
              try await tx.one("SELECT COUNT(*) AS n FROM audit WHERE action = 'set_points' AND target LIKE 'r1/a2/%'")?.int("n") ?? -1]
         }
         #expect(counts == [23, 23, 23], "\(counts)")   // 2 conflicting writes + 21 leaves, each once
-        let chairToken = try #require(try CredentialStore(directory: "\(home)/chair/pingshen").credential(for: server)).token
+        let chairToken = try #require(try CredentialStore(directory: "\(home)/chair/pingshen").credential(for: server, panel: nil)).token
         let snap = try await PingshenSyncClient(baseURL: serve.url, token: chairToken).snapshot(panel: "P1")
         let a2 = try #require(snap.sheets.first { $0.reviewer == "r1" && $0.applicant == "a2" })
         #expect(a2.points.count == 22 && a2.points[leaf] == 1.5 && a2.points[leaves[21]] == 0.5)
@@ -247,7 +248,10 @@ struct SyncCLITests {
         #expect(try r2.points("r1", "a1", leaves[0]) == 1)
 
         // The chair seals the panel; a change the desktop made before it knew is refused at sync and reported.
-        try chair.run(["server", "seal", "P1", "--server", server])
+        // A sheet with every score but not submitted does not count: the seal names it and waits for it.
+        let early = try chair.run(["server", "seal", "P1", "--server", server], expect: 1)
+        #expect(early.err.contains("not submitted") && early.err.contains("r1/a2"), "\(early.err)")
+        try chair.run(["server", "seal", "P1", "--server", server, "--allow-incomplete"])
         try r1b.run(["sync"])
         let r1bBeforeSeal = try r1b.points("r1", "a2", leaves[3])
         #expect(r1bBeforeSeal == 0.5)

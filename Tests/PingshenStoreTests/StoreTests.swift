@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PingshenAudit
 import PingshenCore
 import PingshenStore
 import Testing
