@@ -91,7 +91,7 @@ struct OutliersCommand: PingshenCommand {
         Console.out(render(ResultsText.reviewersTable(results, rubric: rubric, lang: env.lang)))
         Console.out("")
         let flags = ResultsText.flagLines(results, lang: env.lang)
-        Console.out(flags.isEmpty ? env.t("chair.no_flags") : env.t("chair.flags", String(flags.count)))
+        Console.out(flags.isEmpty ? ResultsText.noFlagsLine(results, rubric: rubric, lang: env.lang) : env.t("chair.flags", String(flags.count)))
         for f in flags { Console.out("  " + f) }
     }
 }

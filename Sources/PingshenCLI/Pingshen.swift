@@ -8,7 +8,7 @@ public struct Pingshen: ParsableCommand {
         abstract: "评审 Pingshen — expert-review scoring workbench.",
         subcommands: [RubricCommand.self, PanelCommand.self, ReviewerCommand.self, ApplicantCommand.self, DataCommand.self,
                       ScoreCommand.self, ImportCommand.self, SheetCommand.self, StatusCommand.self, AuditCommand.self,
-                      ResultsCommand.self, OutliersCommand.self, FinalizeCommand.self, VerifyCommand.self, ExportCommand.self,
+                      ResultsCommand.self, OutliersCommand.self, CalibrateCommand.self, FinalizeCommand.self, VerifyCommand.self, ExportCommand.self,
                       SampleCommand.self, ServeCommand.self, ServerCommand.self, LoginCommand.self,
                       PushCommand.self, SyncCommand.self])
     @OptionGroup var global: GlobalOptions

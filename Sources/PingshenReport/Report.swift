@@ -170,12 +170,61 @@ struct Words {
 
     func agreementLines() -> [String] {
         let g = results.agreement
-        guard let icc = g.icc else { return [t("report.agreement.none")] }
-        var lines = [t("report.agreement.icc", formatNumber(icc, decimals: 3), g.iccLevel.map(level) ?? "",
-                       String(g.applicants), String(g.reviewers))]
-        if let w = g.kendallW {
-            lines.append(t("report.agreement.w", formatNumber(w, decimals: 3), g.kendallWLevel.map(level) ?? ""))
+        var lines: [String] = []
+        if let icc = g.icc {
+            var line = t("report.agreement.icc", formatNumber(icc, decimals: 3), g.iccLevel.map(level) ?? "",
+                         String(g.applicants), String(g.reviewers))
+            if let lo = g.iccLow, let hi = g.iccHigh { line += paren(t("report.agreement.interval", formatNumber(lo, decimals: 3), formatNumber(hi, decimals: 3))) }
+            lines.append(line)
+        } else {
+            lines.append(gapText(g.iccGap ?? .fewComplete))
         }
+        if let w = g.kendallW {
+            var line = t("report.agreement.w", formatNumber(w, decimals: 3), g.kendallWLevel.map(level) ?? "")
+            if let lo = g.kendallWLow, let hi = g.kendallWHigh { line += paren(t("report.agreement.interval", formatNumber(lo, decimals: 3), formatNumber(hi, decimals: 3))) }
+            lines.append(line)
+        } else if g.icc != nil, let gap = g.kendallWGap {
+            lines.append(t("report.agreement.w_missing", gapText(gap)))
+        }
+        if g.fewApplicants { lines.append(t("report.agreement.caveat", String(g.applicants), String(agreementCaveatApplicants))) }
+        lines += designLines()
         return lines
+    }
+
+    /// Why an agreement figure is missing, in words.
+    func gapText(_ gap: AgreementGap) -> String {
+        switch gap {
+        case .fewComplete:
+            return t("report.agreement.gap.few_complete", String(results.agreement.applicants),
+                     String(results.agreement.reviewers), String(agreementMinApplicants))
+        default:
+            return t("report.agreement.gap.\(gap.rawValue)")
+        }
+    }
+
+    /// The notice that applicants had different reviewers (and the design's unconnected groups).
+    func designLines() -> [String] {
+        let g = results.agreement
+        guard g.reviewerSetsDiffer, g.iccGap != .noPoints else { return [] }
+        var lines = [t("report.design.differ", String(reviewerSetCount), results.panel.id)]
+        if g.components > 1 { lines.append(t("report.design.components", String(g.components))) }
+        return lines
+    }
+
+    /// Number of distinct sets of counted reviewers among the applicants with sheets.
+    var reviewerSetCount: Int {
+        Set(results.applicants.filter { !$0.counted.isEmpty }.map { $0.counted.sorted() }).count
+    }
+
+    /// Why some outlier checks could not run (said when there is no flag).
+    func checkLimits() -> [String] {
+        let g = results.agreement
+        if g.iccGap == .noPoints { return [t("chair.limit.no_points")] }
+        let m = g.maxReviewersPerApplicant
+        var out: [String] = []
+        if m < 2 { out.append(t("chair.limit.disagreement", String(m))) }
+        if m < 3 { out.append(t("chair.limit.reviewer", String(m))) }
+        if m < 4 { out.append(t("chair.limit.single", String(m))) }
+        return out
     }
 }

@@ -44,6 +44,13 @@ public enum ResultsText {
         results.flags.map { "[\(Catalog.text("report.kind.\($0.kind.rawValue)", [], lang))] \($0.explanation(lang))" }
     }
 
+    /// What `outliers` says when no flag was raised: "no flags", and which checks could not run and why.
+    public static func noFlagsLine(_ results: PanelResults, rubric: Rubric, lang: Lang) -> String {
+        let w = Words(lang: lang, results: results, rubric: rubric)
+        let limits = w.checkLimits()
+        return limits.isEmpty ? w.t("chair.no_flags") : w.t("chair.no_flags_limits", limits.joined(separator: w.clauseSep))
+    }
+
     /// The heading lines: panel and round, method and view, agreement in words, provisional notice.
     public static func summaryLines(_ results: PanelResults, rubric: Rubric, lang: Lang) -> [String] {
         let w = Words(lang: lang, results: results, rubric: rubric)

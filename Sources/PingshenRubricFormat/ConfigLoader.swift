@@ -22,7 +22,7 @@ public enum ConfigLoader {
                 }
             }
         }
-        if let a = r.mapping(m["aggregation"], allowed: ["method", "trim_min_reviewers", "quorum", "view"],
+        if let a = r.mapping(m["aggregation"], allowed: ["method", "trim_min_reviewers", "quorum", "view", "decimals", "stability_threshold"],
                              context: "aggregation") {
             if let v = r.string(a, "method", context: "aggregation") {
                 if ["auto", "trimmed", "mean", "median"].contains(v) {
@@ -33,6 +33,16 @@ public enum ConfigLoader {
             }
             if let v = count(r, a, "trim_min_reviewers") { config.aggregation.trimMinReviewers = v }
             if let v = count(r, a, "quorum") { config.aggregation.quorum = v }
+            if let v = count(r, a, "decimals") {
+                if v <= 6 { config.aggregation.decimals = v } else { r.fail(a["decimals"], "rubric.bad_value", ["decimals", String(v)], field: "decimals") }
+            }
+            if let v = r.number(a, "stability_threshold", context: "aggregation") {
+                if v > 0 && v < 1 {
+                    config.aggregation.stabilityThreshold = v
+                } else {
+                    r.fail(a["stability_threshold"], "rubric.bad_value", ["stability_threshold", exactDecimalText(v)], field: "stability_threshold")
+                }
+            }
             if let v = r.string(a, "view", context: "aggregation") {
                 if ["totals", "indicators"].contains(v) {
                     config.aggregation.view = v
