@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PingshenAudit
 import PingshenCore
 import PingshenReport
 import PingshenRubricFormat
@@ -48,7 +49,9 @@ struct ResultsCommand: PingshenCommand {
     @Flag(name: .long, help: "Print JSON (every number the report shows).") var json = false
 
     func execute(_ env: Env) throws {
-        let (results, rubric, _) = try env.chairResults(remote, panel, options)
+        let view = try env.chairView(remote, panel, options)
+        let (results, rubric) = (view.results, view.rubric)
+        let unsubmitted = completeUnsubmittedSheets(results, view.snapshot, rubric)
         if json {
             Console.outRaw(String(decoding: try ReportExporter.json(results, rubric: rubric, lang: env.lang,
                                                                      date: todayText()), as: UTF8.self) + "\n")
@@ -57,6 +60,10 @@ struct ResultsCommand: PingshenCommand {
         Console.out(ResultsText.summaryLines(results, rubric: rubric, lang: env.lang).joined(separator: "\n"))
         Console.out("")
         Console.out(render(ResultsText.resultsTable(results, rubric: rubric, lang: env.lang)))
+        if !unsubmitted.isEmpty {
+            Console.out("")
+            Console.out(env.t("chair.complete_unsubmitted_note", String(unsubmitted.count), unsubmitted.joined(separator: ", ")))
+        }
     }
 }
 
@@ -78,7 +85,9 @@ struct OutliersCommand: PingshenCommand {
     }
 
     func execute(_ env: Env) throws {
-        let (results, rubric, _) = try env.chairResults(remote, panel, options)
+        let view = try env.chairView(remote, panel, options)
+        let (results, rubric) = (view.results, view.rubric)
+        let unsubmitted = completeUnsubmittedSheets(results, view.snapshot, rubric)
         if json {
             let out = Output(panel: results.panel.id, round: results.round, flags: results.flags,
                              reviewers: results.reviewers, agreement: results.agreement)
@@ -98,62 +107,86 @@ struct OutliersCommand: PingshenCommand {
 
 struct FinalizeCommand: PingshenCommand {
     static let configuration = CommandConfiguration(
-        commandName: "finalize", abstract: "Seal the panel: freeze its results; every later change is refused.")
+        commandName: "finalize",
+        abstract: "Seal the panel: freeze its results; every later change is refused.",
+        discussion: """
+            A panel linked to a server is sealed on the server (the chair's token), and this copy follows with the
+            same digests; a reviewer's copy cannot be finalized (the chair seals the shared panel: pingshen server seal).
+            """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var actor: ActorOption
     @OptionGroup var options: AggregateOptions
     @Argument(help: "Panel id.") var panel: String
-    @Flag(name: .long, help: "Seal even though some applicants are incomplete (not graded).") var allowIncomplete = false
+    @Flag(name: .long, help: "Seal even though some applicants are incomplete (not graded) or complete sheets are not submitted.")
+    var allowIncomplete = false
 
     func execute(_ env: Env) throws {
         let store = try env.openStore()
         if let seal = try store.sealInfo(panel: panel) {
             throw PingshenError("store.sealed", [panel, seal.at, seal.by])
         }
+        if let link = try store.syncLink(panel: panel) {
+            // A shared panel has one seal, the server's: sealing only this copy would let the server go on taking
+            // changes that this copy then drops.
+            guard link.role.chairs else { throw PingshenError("chair.finalize_reviewer_copy", [panel, link.server]) }
+            try SharedSeal.seal(env, panel: panel, server: link.server, options: options, allowIncomplete: allowIncomplete)
+            return
+        }
         let audit = try store.verifyAuditChain(panel: panel)
         if let problem = audit.problem { throw problem }
         let replay = try store.verifyDataAgainstAudit(panel: panel)
         if !replay.isConsistent { throw PingshenErrors(replay.problems) }
-        let (results, _) = try env.panelResults(store, panel, options)
-        let incomplete = results.applicants.filter { $0.status == .incomplete }.map(\.id)
-        if !incomplete.isEmpty && !allowIncomplete {
-            throw PingshenError("chair.incomplete", [incomplete.joined(separator: ", ")])
-        }
-        let digest = SealDigest(inputs: try store.inputDigest(panel: panel), results: try resultsDigest(results))
+        let snapshot = try store.snapshot(panel: panel)
+        let rubric = try env.panelRubric(store, snapshot.panel)
+        let method = try options.method.map { try AggregationMethod.parse($0) }
+        let results = try aggregatePanel(snapshot, rubric, config: env.config, round: options.round, method: method)
+        if !allowIncomplete { try refuseIncomplete(results, snapshot, rubric) }
+        let digest = SealDigest(inputs: sha256Hex(canonicalInputText(snapshot)), results: try resultsDigest(results))
         try store.seal(panel: panel, by: actor.resolve(), digest: digest.text)
         Console.out(env.t("chair.sealed", panel, results.round, String(results.counts.graded), actor.resolve()))
         Console.out(digest.text)
     }
 }
 
-/// What a seal records: the digest of the inputs and of the results computed from them.
-struct SealDigest: Equatable {
-    var inputs: String
-    var results: String
-    var text: String { "inputs:\(inputs) results:\(results)" }
+/// Sheets of the round that hold points on every indicator the reviewer scores but were not submitted: they do
+/// not count, although they look finished. As "reviewer/applicant".
+func completeUnsubmittedSheets(_ results: PanelResults, _ snapshot: PanelSnapshot, _ rubric: Rubric) -> [String] {
+    let pointsLeaves = rubric.leaves.filter { $0.input != .value }.map(\.id)
+    guard !pointsLeaves.isEmpty else { return [] }
+    return snapshot.sheets.filter { sh in
+        sh.round == results.round && !sh.submitted && !snapshot.isRecused(sh.reviewer, sh.applicant)
+            && pointsLeaves.allSatisfy { sh.points[$0] != nil }
+    }.map { "\($0.reviewer)/\($0.applicant)" }.sorted()
+}
 
-    init(inputs: String, results: String) {
-        self.inputs = inputs
-        self.results = results
+/// Refuses to seal while applicants are incomplete or finished-looking sheets are not submitted (naming them).
+func refuseIncomplete(_ results: PanelResults, _ snapshot: PanelSnapshot, _ rubric: Rubric) throws {
+    var problems: [PingshenError] = []
+    let unsubmitted = completeUnsubmittedSheets(results, snapshot, rubric)
+    if !unsubmitted.isEmpty {
+        problems.append(PingshenError("chair.complete_unsubmitted", [String(unsubmitted.count), unsubmitted.joined(separator: ", ")]))
     }
-
-    init?(_ text: String) {
-        let parts = text.split(separator: " ")
-        guard parts.count == 2, parts[0].hasPrefix("inputs:"), parts[1].hasPrefix("results:") else { return nil }
-        inputs = String(parts[0].dropFirst("inputs:".count))
-        results = String(parts[1].dropFirst("results:".count))
-    }
+    let incomplete = results.applicants.filter { $0.status == .incomplete }.map(\.id)
+    if !incomplete.isEmpty { problems.append(PingshenError("chair.incomplete", [incomplete.joined(separator: ", ")])) }
+    if !problems.isEmpty { throw PingshenErrors(problems) }
 }
 
 struct VerifyCommand: PingshenCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute a sealed panel from its stored sheets and confirm the seal's digests and the audit chain.")
+        abstract: "Recompute a sealed panel from its stored sheets and confirm the seal's digests and the audit chain.",
+        discussion: """
+            On a reviewer's copy that holds only the reviewer's own sheets, the chain and the stored rows are checked
+            and the digests are said to be out of reach. With --server the server checks its own copy (its audit chain
+            and the inputs digest of its rows) and the results digest is recomputed here from its snapshot.
+            """)
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var remote: RemoteOption
     @OptionGroup var options: AggregateOptions
     @Argument(help: "Panel id.") var panel: String
 
     func execute(_ env: Env) throws {
+        if let server = remote.server { return try verifyOnServer(env, server) }
         let store = try env.openStore()
         var problems: [PingshenError] = []
         let audit = try store.verifyAuditChain(panel: panel)
@@ -170,7 +203,15 @@ struct VerifyCommand: PingshenCommand {
         } else {
             problems += replay.problems
         }
-        let inputs = try store.inputDigest(panel: panel)
+        if let link = try store.syncLink(panel: panel), !link.holdsEveryInput {
+            // A reviewer's copy before the release holds only this reviewer's sheets: the digests cover sheets it
+            // has never seen.
+            Console.out(env.t("chair.verify_partial", panel, link.server))
+            if !problems.isEmpty { throw PingshenErrors(problems) }
+            return
+        }
+        let snapshot = try store.snapshot(panel: panel)
+        let inputs = sha256Hex(canonicalInputText(snapshot))
         let (results, _) = try env.panelResults(store, panel, options)
         let resultsNow = try resultsDigest(results)
         guard let seal = try store.sealInfo(panel: panel) else {
@@ -182,18 +223,58 @@ struct VerifyCommand: PingshenCommand {
         guard let sealed = SealDigest(seal.digest) else {
             throw PingshenErrors(problems + [PingshenError("chair.seal_unreadable", [panel, seal.digest])])
         }
+        problems += compare(env, sealed, inputs: inputs, results: resultsNow)
+        if !problems.isEmpty { throw PingshenErrors(problems) }
+        Console.out(env.t("chair.verified", panel, displayTime(seal.at), seal.by))
+    }
+
+    func compare(_ env: Env, _ sealed: SealDigest, inputs: String, results: String) -> [PingshenError] {
+        var problems: [PingshenError] = []
         if sealed.inputs != inputs {
             problems.append(PingshenError("chair.inputs_changed", [panel, sealed.inputs, inputs]))
         } else {
             Console.out(env.t("chair.inputs_ok", inputs))
         }
-        if sealed.results != resultsNow {
-            problems.append(PingshenError("chair.results_changed", [panel, sealed.results, resultsNow]))
+        if sealed.results != results {
+            problems.append(PingshenError("chair.results_changed", [panel, sealed.results, results]))
         } else {
-            Console.out(env.t("chair.results_ok", resultsNow))
+            Console.out(env.t("chair.results_ok", results))
         }
+        return problems
+    }
+
+    /// `verify --server URL`: the server checks its chain and digests its rows; the results are recomputed here.
+    func verifyOnServer(_ env: Env, _ server: String) throws {
+        let client = try env.client(server, panel: panel)
+        let panel = self.panel
+        let (v, wire) = try env.remote(server) {
+            async let v = client.verifyPanel(panel)
+            async let w = client.snapshot(panel: panel)
+            return try await (v, w)
+        }
+        var problems: [PingshenError] = []
+        if v.audit.ok {
+            Console.out(env.t("chair.server_audit_ok", server, String(v.audit.rows)))
+        } else {
+            problems.append(PingshenError("chair.server_audit_broken", [server, v.audit.firstBadId.map(String.init) ?? "-"]))
+        }
+        let digest = try env.sealDigest(of: wire, options, allowIncomplete: true)
+        if digest.inputs != v.inputsDigest {
+            // The snapshot and the server's own digest disagree: the server changed between the two answers.
+            problems.append(PingshenError("chair.server_inputs_moved", [panel, v.inputsDigest, digest.inputs]))
+        }
+        guard v.sealed else {
+            Console.out(env.t("chair.not_sealed", panel))
+            Console.out(SealDigest(inputs: v.inputsDigest, results: digest.results).text)
+            if !problems.isEmpty { throw PingshenErrors(problems) }
+            return
+        }
+        guard let sealed = v.sealDigest.flatMap(SealDigest.init) else {
+            throw PingshenErrors(problems + [PingshenError("chair.seal_no_digests", [panel, server])])
+        }
+        problems += compare(env, sealed, inputs: v.inputsDigest, results: digest.results)
         if !problems.isEmpty { throw PingshenErrors(problems) }
-        Console.out(env.t("chair.verified", panel, seal.at, seal.by))
+        Console.out(env.t("chair.verified", panel, displayTime(wire.panel.sealedAt ?? ""), wire.panel.sealedBy ?? "-"))
     }
 }
 

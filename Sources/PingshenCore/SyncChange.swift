@@ -114,10 +114,13 @@ public struct FeedChange: Codable, Sendable, Equatable {
     public var clientTime: String?
     /// The server's receive time (what last-writer-wins orders by).
     public var receivedAt: String
+    /// Who sent it, as the server's audit log names the caller (e.g. `reviewer:P1/r1@r1-laptop`: the device
+    /// is the one named at login).
+    public var actor: String?
 
     public init(seq: Int64, changeId: String, kind: ChangeKind, device: String?, reviewer: String?,
                 applicant: String?, round: String?, leaf: String?, value: Double?, note: String?,
-                reason: String?, clientTime: String?, receivedAt: String) {
+                reason: String?, clientTime: String?, receivedAt: String, actor: String? = nil) {
         self.seq = seq
         self.changeId = changeId
         self.kind = kind
@@ -131,6 +134,7 @@ public struct FeedChange: Codable, Sendable, Equatable {
         self.reason = reason
         self.clientTime = clientTime
         self.receivedAt = receivedAt
+        self.actor = actor
     }
 
     enum CodingKeys: String, CodingKey {
@@ -147,6 +151,7 @@ public struct FeedChange: Codable, Sendable, Equatable {
         case reason
         case clientTime = "client_time"
         case receivedAt = "received_at"
+        case actor
     }
 }
 

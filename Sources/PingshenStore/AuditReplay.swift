@@ -55,6 +55,11 @@ extension PanelStore {
             put("panel", "quorum", info.quorum.map(String.init))
             put("panel", "view", info.view)
             put("panel", "sealed", p.sealDigest)
+            // A reviewer's copy logs the server it was created from (the link itself lives in sync_state).
+            if logged["panel\tserver"] != nil {
+                put("panel", "server", try String.fetchOne(db, sql: "SELECT server FROM sync_state WHERE panel_id = ?",
+                                                           arguments: [panel]))
+            }
             for r in try Self.reviewers(db, panel) { put("reviewer:\(r.id)", "name", r.name) }
             for a in try Self.applicants(db, panel) {
                 put("applicant:\(a.id)", "name", a.name)

@@ -480,7 +480,7 @@ extension PanelStore {
                     guard let mine = sentCells[k], mine.seq < c.seq, c.device != myDevice, mine.text != winner else { return }
                     let conflict = SyncConflict(panel: panel, reviewer: k.reviewer, applicant: k.applicant, round: k.round,
                                                 cell: k.note ? "note:\(k.leaf)" : k.leaf, mine: mine.text, winner: winner,
-                                                winnerBy: "\(c.reviewer ?? "-")@\(c.device ?? "-")", winnerAt: c.receivedAt,
+                                                winnerBy: c.actor.map(Self.actorName) ?? "\(c.reviewer ?? "-")@\(c.device ?? "-")", winnerAt: c.receivedAt,
                                                 serverSeq: c.seq)
                     try db.cachedStatement(sql: """
                         INSERT INTO sync_conflict (panel_id, reviewer, applicant, round, cell, mine, winner, winner_by, winner_at,
@@ -591,6 +591,12 @@ extension PanelStore {
                 """, arguments: [cursor, at, panelVersion, released, panel])
             return summary
         }
+    }
+
+    /// A server actor (`reviewer:P1/r1@r1-laptop`) as a person reads it (`r1@r1-laptop`).
+    static func actorName(_ actor: String) -> String {
+        guard let slash = actor.firstIndex(of: "/") else { return actor }
+        return String(actor[actor.index(after: slash)...])
     }
 
     /// The conflicts this device lost (last writer wins), newest first.

@@ -156,8 +156,13 @@ struct SyncCLITests {
         try r1b.run(["import", "P1", try sheetFile("desktop", ["\(leaf) = 1.5"])])
         try r1.run(["sync"])
         try r1b.run(["sync"])     // received after the laptop's: wins
-        try r1.run(["sync"])
+        let lost = try r1.run(["sync"])
         #expect(try r1.points("r1", "a2", leaf) == 1.5)
+        // The laptop is told which score it lost, its value, the winning value and who wrote it; the desktop is not.
+        #expect(lost.err.contains("this device's value 2 of r1/a2 \(leaf) was replaced by the later value 1.5")
+                && lost.err.contains("r1@r1-desktop"), "\(lost.err)")
+        #expect(try r1.run(["sync", "--conflicts", "P1"]).out.contains("replaced by the later value 1.5"))
+        #expect(try r1b.run(["sync", "--conflicts", "P1"]).out.contains("no score of this device was replaced"))
         #expect(try r1b.points("r1", "a2", leaf) == 1.5)
         let storage = try store.open()
         let writes = try await storage.db.read { tx -> [String] in
