@@ -25,6 +25,8 @@ echo "== outlier detection against planted truth (20 generated panels per rubric
 for r in tech-innovation-demo-enterprise manufacturing-innovation-center; do
   "$BIN/pingshen-bench" detection --root . --rubric "$r" --seeds 20 --applicants 40 --reviewers 7
 done | tee "$work/detection.jsonl" >&2
+echo "== calibration: 2 000 applicants × 300 reviewers × 5 sheets (grade stability included); partial designs vs planted truth" >&2
+"$BIN/pingshen-bench" calibration --applicants 2000 --reviewers 300 --per 5 --seeds 20 | tee "$work/calibration.json" >&2
 
 if [ -x scripts/server-load.sh ] || [ -f scripts/server-load.sh ]; then
   echo "== server: 64 concurrent writers on loopback, first sync of 100 000 lines (scripts/server-load.sh)" >&2
@@ -48,6 +50,7 @@ def load(name):
     return json.load(open(p)) if os.path.exists(p) and os.path.getsize(p) else {}
 scoring, agg, pd = load("scoring.json"), load("aggregate.json"), load("pandas.json")
 det = [json.loads(l) for l in open(os.path.join(work, "detection.jsonl")) if l.strip()]
+cal = load("calibration.json")
 rows = []  # (figure, measured, unit, target, ratio)
 def add(name, value, unit, target):
     ratio = (value / target) if (value is not None and target) else None
@@ -60,6 +63,9 @@ add(f"aggregate + flag {agg.get('applicants')}×{agg.get('reviewers')} ({agg.get
     agg.get("aggregate_s"), "s", 1)
 add("xlsx export of that panel", agg.get("xlsx_s"), "s", 5)
 add("peak memory of the aggregation process", agg.get("peak_rss_mib"), "MiB", 500)
+if cal:
+    add(f"calibrate {cal.get('applicants')}×{cal.get('reviewers')}×{cal.get('per_applicant')} ({cal.get('sheets')} sheets, "
+        f"{cal.get('replicates')} stability refits, median)", cal.get("calibrate_s"), "s", 1)
 if pd:
     add("pandas trimmed mean of the same scores (compute only)", pd.get("aggregate_s"), "s", None)
 def server_figures(log, label):
@@ -91,8 +97,13 @@ if pd and agg.get("aggregate_s"):
 for d in det:
     print(f"outlier detection on {d['seeds']} generated {d['rubric']} panels: biased reviewers precision {d['bias_precision']:.2f} "
           f"recall {d['bias_recall']:.2f}; wild scores precision {d['wild_precision']:.2f} recall {d['wild_recall']:.2f}")
+for d in (cal or {}).get("designs", []):
+    print(f"calibration, {d['panels']} panels of 40 applicants × 12 reviewers, {d['per_applicant']} per applicant: "
+          f"grades wrong raw {d['raw_grades_wrong']} → adjusted {d['adjusted_grades_wrong']} of {d['applicants']}; "
+          f"score RMSE raw {d['raw_rmse']:.2f} → adjusted {d['adjusted_rmse']:.2f}; severity RMSE {d['severity_rmse']:.2f}; "
+          f"harsh found {d['harsh_found']}/{d['panels']}, lenient {d['lenient_found']}/{d['panels']}")
 summary = {"figures": [{"figure": r[0], "measured": r[1], "unit": r[2], "target": r[3], "ratio": r[4]} for r in rows],
-           "pandas": pd, "aggregate": agg, "scoring": scoring, "detection": det,
+           "pandas": pd, "aggregate": agg, "scoring": scoring, "detection": det, "calibration": cal,
            "load_average_1min": round(os.getloadavg()[0], 2)}
 print(json.dumps(summary, ensure_ascii=False))
 PY

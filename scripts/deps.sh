@@ -23,3 +23,9 @@ if ! python3 -c "import openpyxl" >/dev/null 2>&1; then
   python3 -m pip install --quiet openpyxl 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages openpyxl
 fi
+# statsmodels: the calibration test compares Pingshen's REML fit with statsmodels' MixedLM
+# (scripts/check-calibration.py; it also installs statsmodels itself when missing).
+if ! python3 -c "import statsmodels" >/dev/null 2>&1; then
+  python3 -m pip install --quiet statsmodels 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages statsmodels
+fi

@@ -172,10 +172,86 @@ func detectionBench(_ args: [String], root: String) {
     ])
 }
 
+/// `calibration` (issue 12): (1) the time to calibrate a partial design of `--applicants` × `--reviewers`
+/// with `--per` sheets per applicant, grade-stability resampling included (median of `--repeats`);
+/// (2) detection quality on generated partial designs of 40 applicants and 12 reviewers with one reviewer
+/// 10 points harsh and one 10 points lenient (others N(0, 2²), noise N(0, 4²)), for 3, 4 and 5 reviewers
+/// per applicant over `--seeds` seeds: severities recovered, scores and grades against the generator's
+/// truth, raw (the default method: trimmed mean from 5 reviewers, mean below) vs adjusted.
+func calibrationBench(_ args: [String]) {
+    let applicants = Int(option("applicants", args, default: "2000")) ?? 2000
+    let reviewers = Int(option("reviewers", args, default: "300")) ?? 300
+    let per = Int(option("per", args, default: "5")) ?? 5
+    let repeats = Int(option("repeats", args, default: "3")) ?? 3
+    let seeds = Int(option("seeds", args, default: "20")) ?? 20
+    let big = generatePartialDesign(applicants: applicants, reviewers: reviewers, perApplicant: per, severitySD: 3,
+                                    noise: 4, shifts: [0: -10, 1: 10], seed: 20261201)
+    var times: [Double] = []
+    var last: CalibrationResult?
+    for _ in 0..<max(1, repeats) {
+        let t0 = now()
+        last = calibrate(big.input)
+        times.append(now() - t0)
+    }
+    times.sort()
+    var designs: [[String: Any]] = []
+    for m in [3, 4, 5] {
+        var sevErr = 0.0, sevN = 0, rawErr = 0.0, adjErr = 0.0, scoreN = 0
+        var rawGrades = 0, adjGrades = 0, harshFound = 0, lenientFound = 0, unstable = 0, flipped = 0
+        for seed in 1...seeds {
+            let s = generatePartialDesign(applicants: 40, reviewers: 12, perApplicant: m, severitySD: 2, noise: 4,
+                                          shifts: [0: -10, 1: 10], low: 50, high: 98, seed: UInt64(1000 * m + seed))
+            var input = s.input
+            var byApp = [[Double]](repeating: [], count: 40)
+            for sh in input.sheets { byApp[sh.applicant].append(sh.score) }
+            input.raw = byApp.map { combineScores($0, method: effectiveMethod(.auto, count: $0.count, trimMinReviewers: 5)) }
+            input.methods = byApp.map { effectiveMethod(.auto, count: $0.count, trimMinReviewers: 5) }
+            let cal = calibrate(input, settings: CalibrationSettings(replicates: 200))
+            let mean = s.severity.reduce(0, +) / Double(s.severity.count)
+            for (i, r) in cal.reviewers.enumerated() {
+                sevErr += (r.severity - (s.severity[i] - mean)) * (r.severity - (s.severity[i] - mean))
+                sevN += 1
+            }
+            // Found: the planted harsh (lenient) reviewer has the lowest (highest) severity, beyond 2 SE.
+            let sev = cal.reviewers.map(\.severity)
+            if sev.min() == sev[0], let se = cal.reviewers[0].se, sev[0] < -2 * se { harshFound += 1 }
+            if sev.max() == sev[1], let se = cal.reviewers[1].se, sev[1] > 2 * se { lenientFound += 1 }
+            for (j, a) in cal.applicants.enumerated() {
+                let truth = s.level[j]
+                let raw = a.raw ?? 0, adj = a.adjusted ?? 0
+                rawErr += (raw - truth) * (raw - truth)
+                adjErr += (adj - truth) * (adj - truth)
+                scoreN += 1
+                let g = defaultCalibrationBands.firstIndex { truth + 1e-9 >= $0.min }
+                if defaultCalibrationBands.firstIndex(where: { raw + 1e-9 >= $0.min }) == g { rawGrades += 1 }
+                if defaultCalibrationBands.firstIndex(where: { adj + 1e-9 >= $0.min }) == g { adjGrades += 1 }
+                if a.unstable { unstable += 1 }
+            }
+            flipped += cal.gradesChanged
+        }
+        designs.append([
+            "per_applicant": m, "panels": seeds, "applicants": 40 * seeds,
+            "severity_rmse": (sevErr / Double(max(sevN, 1))).squareRoot(),
+            "harsh_found": harshFound, "lenient_found": lenientFound,
+            "raw_rmse": (rawErr / Double(max(scoreN, 1))).squareRoot(),
+            "adjusted_rmse": (adjErr / Double(max(scoreN, 1))).squareRoot(),
+            "raw_grades_wrong": scoreN - rawGrades, "adjusted_grades_wrong": scoreN - adjGrades,
+            "grades_changed_by_calibration": flipped, "unstable_raw_grades": unstable,
+        ])
+    }
+    printJSON([
+        "applicants": applicants, "reviewers": reviewers, "per_applicant": per, "sheets": last?.sheets ?? 0,
+        "replicates": last?.replicates ?? 0, "calibrate_s": times[times.count / 2], "calibrate_best_s": times[0],
+        "reviewer_sd": (last?.variance?.reviewer ?? 0).squareRoot(), "residual_sd": (last?.variance?.residual ?? 0).squareRoot(),
+        "peak_rss_mib": peakRSSMiB(), "designs": designs,
+    ])
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 let root = option("root", args, default: FileManager.default.currentDirectoryPath)
 switch args.first {
 case "aggregate": aggregateBench(args, root: root)
 case "detection": detectionBench(args, root: root)
-default: fail("usage: pingshen-bench aggregate|detection [--root DIR] [--rubric R] [--applicants N] [--reviewers K] …")
+case "calibration": calibrationBench(args)
+default: fail("usage: pingshen-bench aggregate|detection|calibration [--root DIR] [--rubric R] [--applicants N] [--reviewers K] …")
 }
