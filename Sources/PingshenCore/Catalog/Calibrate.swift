@@ -46,7 +46,7 @@ extension Catalog {
         "cal.note.no_applicant_variance": ("单位之间的差异没有超出测量误差，信度为 0", "the applicants do not differ beyond their measurement error: reliability 0"),
         "cal.changes": ("校准后等级改变的单位 {0} 个，名次改变的单位 {1} 个。", "{0} grade(s) and {1} rank(s) change when adjusted."),
         "cal.unstable": ("等级不稳定（换一批同类专家时等级改变的可能性超过 {0}）：{1}", "Unstable grades (chance of a different grade with another draw of reviewers above {0}): {1}"),
-        "cal.stability_explain": ("“稳定性”一栏为换一批同类专家重评时，该等级改变的可能性（参数自助法：按估计的宽严方差和误差方差随机抽取新专家，重新拟合）；超过 {0} 标 !。", "The “change” columns give the chance that the grade would differ with another draw of reviewers of the same kind (parametric bootstrap: new severities and errors drawn from the fitted variances, refitted each time); above {0} marked !."),
+        "cal.stability_explain": ("“等级改变可能”两栏为换一批同类专家重评时，该等级改变的可能性（参数自助法：按估计的宽严方差和误差方差随机抽取新专家，重新拟合）；超过 {0} 标 !。", "The “change” columns give the chance that the grade would differ with another draw of reviewers of the same kind (parametric bootstrap: new severities and errors drawn from the fitted variances, refitted each time); above {0} marked !."),
         "cal.h.severity": ("宽严（分）", "severity"),
         "cal.h.se": ("标准误", "SE"),
         "cal.h.sheets": ("评分表", "sheets"),
