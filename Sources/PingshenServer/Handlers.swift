@@ -5,7 +5,8 @@ import NIOCore
 import PingshenCore
 import PingshenWire
 
-/// The API's handlers. Every handler authenticates first (except health and the code exchange), then
+/// The API's handlers. Authentication happens before them, in `AuthMiddleware` (every route except health and
+/// the code exchange), which puts the caller's `Principal` into the request context; each handler then
 /// authorizes against the role model:
 ///
 /// | role     | who                                    | may                                                     |
@@ -23,37 +24,30 @@ struct APIHandlers: Sendable {
 
     // MARK: Helpers
 
-    func authenticate(_ request: Request) async throws -> Principal {
-        guard let header = request.headers[.authorization] else { throw APIError(401, "server.auth.missing") }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
-            throw APIError(401, "server.auth.scheme")
-        }
-        guard let p = try await server.principals.lookup(Secrets.tokenHash(String(parts[1])), now: server.clock.now(),
-                                                         storage: storage) else {
-            throw APIError(401, "server.auth.invalid")
-        }
-        if p.expiresAt <= server.clock.now() { throw APIError(401, "server.auth.expired", [WireCoding.timestamp(p.expiresAt)]) }
+    /// The caller, as `AuthMiddleware` authenticated them.
+    func principal(_ context: PanelRequestContext) throws -> Principal {
+        guard let p = context.principal else { throw APIError(401, "server.auth.missing") }
         return p
     }
 
+    /// Authenticates a request here and now. Routes get their caller from `AuthMiddleware` (see
+    /// `principal(_:)`); this stays for handlers written before the middleware.
+    func authenticate(_ request: Request) async throws -> Principal {
+        try await server.authenticate(request)
+    }
+
+    /// The `{panel}` path parameter, percent-decoded, then validated as an id.
     func panelId(_ context: PanelRequestContext) throws -> String {
-        guard let id = context.parameters.get("panel") else { throw APIError(400, "server.bad_request") }
-        try validateId(id, field: "panel")
+        guard let raw = context.parameters.get("panel") else { throw APIError(400, "server.bad_request") }
+        guard let id = raw.removingPercentEncoding else {
+            throw APIError(422, "server.id.invalid", ["panel", TextRule.printable(raw), "64"])
+        }
+        try TextRule.id(id, field: "panel")
         return id
     }
 
     func validateId(_ id: String, field: String) throws {
-        let bad = id.isEmpty || id.count > 64 || id.unicodeScalars.contains {
-            $0.properties.generalCategory == .control || $0 == "/" || $0 == "\\" || $0.properties.isWhitespace
-        }
-        if bad { throw APIError(422, "server.bad_id", [field, String(id.prefix(80))]) }
-    }
-
-    func validateText(_ text: String, field: String, max: Int = 500) throws {
-        if text.count > max || text.unicodeScalars.contains(where: { $0 == "\u{0}" }) {
-            throw APIError(422, "server.bad_text", [field, String(max)])
-        }
+        try TextRule.id(id, field: field)
     }
 
     /// The panel, or 404 (only a member gets this far, so existence leaks to nobody else).
@@ -114,6 +108,17 @@ struct APIHandlers: Sendable {
         do {
             return try WireCoding.decoder().decode(T.self, from: data)
         } catch let e as DecodingError {
+            // Well-formed JSON whose value does not fit (a number out of range, an unknown enum value):
+            // 422 naming the field. Syntax errors and a wrong shape (missing key, wrong type): 400.
+            if case .dataCorrupted(let ctx) = e, !ctx.codingPath.isEmpty {
+                throw APIError(422, "server.bad_value", [APIHandlers.path(ctx.codingPath), ctx.debugDescription])
+            }
+            // The decoder refuses a number beyond 64 bits while scanning, before any field is known: the body
+            // is still well-formed JSON if a general parser reads it.
+            if case .dataCorrupted(let ctx) = e, ctx.codingPath.isEmpty,
+               (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil {
+                throw APIError(422, "server.bad_number")
+            }
             throw APIError(400, "server.bad_json", [APIHandlers.describe(e)])
         } catch {
             throw APIError(400, "server.bad_json", [String(describing: error)])
@@ -121,10 +126,11 @@ struct APIHandlers: Sendable {
     }
 
     /// A decoding error as "field.path: what".
+    static func path(_ c: [any CodingKey]) -> String {
+        c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
     static func describe(_ e: DecodingError) -> String {
-        func path(_ c: [any CodingKey]) -> String {
-            c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
         switch e {
         case .keyNotFound(let key, let ctx): return "\(path(ctx.codingPath + [key])): missing"
         case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx):
@@ -147,7 +153,8 @@ struct APIHandlers: Sendable {
         }
         let req = try await decode(ExchangeRequest.self, request)
         let device = (req.device?.isEmpty ?? true) ? "device-" + String(UUID().uuidString.prefix(8)).lowercased() : (req.device ?? "")
-        try validateText(device, field: "device", max: 100)
+        try TextRule.text(req.code, field: "code", max: 100)
+        try TextRule.text(device, field: "device", max: 100)
         let token = Secrets.token()
         guard let p = try await storage.redeem(codeHash: Secrets.codeHash(req.code), tokenHash: Secrets.tokenHash(token),
                                                device: device, tokenExpiresAt: now.addingTimeInterval(config.tokenTTL), now: now) else {
@@ -162,17 +169,17 @@ struct APIHandlers: Sendable {
     }
 
     func me(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        jsonResponse(identity(try await authenticate(request)))
+        jsonResponse(identity(try principal(context)))
     }
 
     func listPanels(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let all = try await storage.panels()
         return jsonResponse(PanelList(panels: p.role == .admin ? all : all.filter { $0.id == p.panel }))
     }
 
     func putPanel(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireChair(p, id)
         let existing = try await storage.panel(id)
@@ -187,47 +194,33 @@ struct APIHandlers: Sendable {
         return jsonResponse(summary, status: existing == nil ? .created : .ok)
     }
 
+    /// The upload's fields (`TextRule.upload`), then what the schema cannot say: unique ids, recusals that
+    /// name a reviewer and an applicant of the upload.
     func validate(_ u: PanelUpload) throws {
-        try validateId(u.rubricId, field: "rubric_id")
-        try validateText(u.title, field: "title")
-        try validateText(u.round, field: "round", max: 64)
-        if u.round.isEmpty { throw APIError(422, "server.bad_text", ["round", "64"]) }
+        try TextRule.upload(u)
         var reviewers = Set<String>()
-        for r in u.reviewers {
-            try validateId(r.id, field: "reviewers.id")
-            try validateText(r.name, field: "reviewers.name")
-            if !reviewers.insert(r.id).inserted { throw APIError(422, "server.panel.duplicate", ["reviewers", r.id]) }
+        for r in u.reviewers where !reviewers.insert(r.id).inserted {
+            throw APIError(422, "server.panel.duplicate", ["reviewers", r.id])
         }
         var applicants = Set<String>()
-        for a in u.applicants {
-            try validateId(a.id, field: "applicants.id")
-            try validateText(a.name, field: "applicants.name")
-            if let i = a.industry { try validateText(i, field: "applicants.industry", max: 64) }
-            if !applicants.insert(a.id).inserted { throw APIError(422, "server.panel.duplicate", ["applicants", a.id]) }
-            for (k, v) in a.data {
-                try validateId(k, field: "applicants.data")
-                if !v.isFinite || abs(v) > 1e12 { throw APIError(422, "server.panel.data_value", [a.id, k]) }
-            }
+        for a in u.applicants where !applicants.insert(a.id).inserted {
+            throw APIError(422, "server.panel.duplicate", ["applicants", a.id])
         }
         for r in u.recusals {
             if !reviewers.contains(r.reviewer) { throw APIError(422, "server.panel.unknown_ref", ["recusals.reviewer", r.reviewer]) }
             if !applicants.contains(r.applicant) { throw APIError(422, "server.panel.unknown_ref", ["recusals.applicant", r.applicant]) }
-            try validateText(r.reason, field: "recusals.reason")
         }
-        if let m = u.method { try validateId(m, field: "method") }
-        if let v = u.view { try validateId(v, field: "view") }
-        if let q = u.quorum, q < 0 || q > 1000 { throw APIError(422, "server.bad_text", ["quorum", "1000"]) }
     }
 
     func getPanel(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireMember(p, id)
         return jsonResponse(try await loadPanel(id).summary)
     }
 
     func enrol(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireChair(p, id)
         let req = try await decode(EnrolRequest.self, request)
@@ -257,23 +250,49 @@ struct APIHandlers: Sendable {
     }
 
     func release(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireChair(p, id)
         return jsonResponse(try await storage.release(id, actor: p.actor, now: server.clock.now()))
     }
 
     func seal(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireChair(p, id)
-        let s = try await storage.seal(id, actor: p.actor, now: server.clock.now())
+        // The body is optional: `{}` seals without digests; SealDigest's `{"inputs", "results"}` seals with them.
+        let data = try await body(request)
+        var digest: SealDigest?
+        // Only the two documented keys: an object with any other key matches neither form of the body.
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let other = object.keys.sorted().first(where: { $0 != "inputs" && $0 != "results" }) {
+            throw APIError(422, "server.bad_value", [other, "unknown key"])
+        }
+        if !data.isEmpty, (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?.isEmpty != true {
+            do {
+                digest = try WireCoding.decoder().decode(SealDigest.self, from: data)
+            } catch {
+                throw APIError(422, "server.seal.bad_digest", [])
+            }
+            if let d = digest, SealDigest(d.text) == nil { throw APIError(422, "server.seal.bad_digest", []) }
+        }
+        let s = try await storage.seal(id, actor: p.actor, now: server.clock.now(), digest: digest)
         logger.info("panel \(id) sealed by \(p.actor)")
         return jsonResponse(s)
     }
 
+    /// GET /v1/panels/{panel}/verify (chair): the server's audit chain and the inputs digest of its rows now,
+    /// beside what the seal recorded; the client recomputes the results digest from the snapshot.
+    func verifyPanel(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
+        let p = try principal(context)
+        let id = try panelId(context)
+        try requireChair(p, id)
+        guard let v = try await storage.verifyPanel(id) else { throw APIError(404, "server.panel.not_found", [id]) }
+        return jsonResponse(v)
+    }
+
     func snapshot(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireChair(p, id)
         guard let s = try await storage.snapshot(id) else { throw APIError(404, "server.panel.not_found", [id]) }
@@ -281,7 +300,7 @@ struct APIHandlers: Sendable {
     }
 
     func rubric(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireMember(p, id)
         let panel = try await loadPanel(id)
@@ -290,33 +309,31 @@ struct APIHandlers: Sendable {
     }
 
     func applicants(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireMember(p, id)
         _ = try await loadPanel(id)
         var list = try await storage.applicants(id)
+        let recusals = try await storage.recusals(id)
         if p.role == .reviewer, let me = p.reviewer {
-            let recused = Set(try await storage.recusals(id).filter { $0.reviewer == me }.map(\.applicant))
+            let recused = Set(recusals.filter { $0.reviewer == me }.map(\.applicant))
             for i in list.indices { list[i].recused = recused.contains(list[i].id) }
         }
-        return jsonResponse(ApplicantList(panel: id, applicants: list))
+        return jsonResponse(ApplicantList(panel: id, applicants: list, reviewers: try await storage.reviewers(id), recusals: recusals))
     }
 
     func push(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireMember(p, id)
         if p.role != .reviewer { throw APIError(403, "server.forbidden.not_reviewer", [id]) }
         let req = try await decode(PushRequest.self, request)
         if req.changes.count > config.maxChangesPerPush {
-            throw APIError(413, "server.push.too_many", [String(req.changes.count), String(config.maxChangesPerPush)])
+            throw APIError(422, "server.push.too_many", [String(req.changes.count), String(config.maxChangesPerPush)])
         }
-        for c in req.changes {
-            if c.changeId.isEmpty || c.changeId.count > 100 { throw APIError(422, "server.bad_id", ["change_id", String(c.changeId.prefix(80))]) }
-            try validateText(c.device, field: "device", max: 100)
-            try validateText(c.clientTime, field: "client_time", max: 64)
-            if let v = c.value, !v.isFinite { throw APIError(422, "server.bad_text", ["value", "finite"]) }
-        }
+        // Every field is checked here, before the push joins the shared group-commit transaction: a bad
+        // push fails alone (422) and never reaches the other clients' writes.
+        for (i, c) in req.changes.enumerated() { try TextRule.change(c, index: i) }
         let rubrics = server.rubrics
         var results = try await storage.apply(panel: id, changes: req.changes, principal: p, rubric: { try rubrics.leaves($0) },
                                               now: server.clock.now())
@@ -328,7 +345,7 @@ struct APIHandlers: Sendable {
     }
 
     func pull(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         let id = try panelId(context)
         try requireMember(p, id)
         let q = request.uri.queryParameters
@@ -341,8 +358,10 @@ struct APIHandlers: Sendable {
         }
         var limit = 1000
         if let s = q.get("limit") {
-            guard let v = Int(String(s)), v >= 1 else { throw APIError(400, "server.bad_query", ["limit", String(s)]) }
-            limit = min(v, config.maxPullLimit)
+            guard let v = Int(String(s)), v >= 1, v <= config.maxPullLimit else {
+                throw APIError(400, "server.bad_query", ["limit", String(s)])
+            }
+            limit = v
         }
         let panel = try await loadPanel(id)
         let only: String? = (p.role == .reviewer && !panel.summary.released) ? (p.reviewer ?? "") : nil
@@ -352,7 +371,7 @@ struct APIHandlers: Sendable {
     }
 
     func verifyAudit(_ request: Request, _ context: PanelRequestContext) async throws -> Response {
-        let p = try await authenticate(request)
+        let p = try principal(context)
         try requireAdmin(p)
         return jsonResponse(try await storage.verifyAudit())
     }

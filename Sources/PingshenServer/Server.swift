@@ -55,6 +55,8 @@ public final class ServerClock: @unchecked Sendable {
 public struct PanelRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteIP: String
+    /// The caller, set by `AuthMiddleware` on every route that needs a token.
+    public var principal: Principal?
     public var maxUploadSize: Int { 8 * 1024 * 1024 }
 
     public init(source: ApplicationRequestContextSource) {
@@ -206,27 +208,48 @@ public final class PanelServer: Sendable {
 
     // MARK: Router
 
-    /// Every route of the API (the OpenAPI test compares this list with docs/openapi.yaml).
+    /// Every route of the API (the OpenAPI test compares this list with docs/openapi.yaml). HEAD is answered
+    /// wherever GET is (the router generates it); a method a path does not have gets 405 with `Allow`.
     public func makeRouter() -> Router<PanelRequestContext> {
-        let router = Router(context: PanelRequestContext.self)
-        router.add(middleware: ErrorMiddleware(logger: logger))
+        let router = Router(context: PanelRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let table = RouteTable()
+        router.add(middleware: ErrorMiddleware(logger: logger, routes: table))
         let api = APIHandlers(server: self)
+        // Public: no token.
         router.get("/v1/health") { r, c in try await api.health(r, c) }
         router.post("/v1/auth/exchange") { r, c in try await api.exchange(r, c) }
-        router.get("/v1/me") { r, c in try await api.me(r, c) }
-        router.get("/v1/panels") { r, c in try await api.listPanels(r, c) }
-        router.put("/v1/panels/:panel") { r, c in try await api.putPanel(r, c) }
-        router.get("/v1/panels/:panel") { r, c in try await api.getPanel(r, c) }
-        router.post("/v1/panels/:panel/enrol") { r, c in try await api.enrol(r, c) }
-        router.post("/v1/panels/:panel/release") { r, c in try await api.release(r, c) }
-        router.post("/v1/panels/:panel/seal") { r, c in try await api.seal(r, c) }
-        router.get("/v1/panels/:panel/snapshot") { r, c in try await api.snapshot(r, c) }
-        router.get("/v1/panels/:panel/rubric") { r, c in try await api.rubric(r, c) }
-        router.get("/v1/panels/:panel/applicants") { r, c in try await api.applicants(r, c) }
-        router.post("/v1/panels/:panel/changes") { r, c in try await api.push(r, c) }
-        router.get("/v1/panels/:panel/changes") { r, c in try await api.pull(r, c) }
-        router.get("/v1/audit/verify") { r, c in try await api.verifyAudit(r, c) }
+        // Everything else: the caller is authenticated by the middleware before the handler runs.
+        let authed = router.group().add(middleware: AuthMiddleware(server: self))
+        authed.get("/v1/me") { r, c in try await api.me(r, c) }
+        authed.get("/v1/panels") { r, c in try await api.listPanels(r, c) }
+        authed.put("/v1/panels/:panel") { r, c in try await api.putPanel(r, c) }
+        authed.get("/v1/panels/:panel") { r, c in try await api.getPanel(r, c) }
+        authed.post("/v1/panels/:panel/enrol") { r, c in try await api.enrol(r, c) }
+        authed.post("/v1/panels/:panel/release") { r, c in try await api.release(r, c) }
+        authed.post("/v1/panels/:panel/seal") { r, c in try await api.seal(r, c) }
+        authed.get("/v1/panels/:panel/snapshot") { r, c in try await api.snapshot(r, c) }
+        authed.get("/v1/panels/:panel/rubric") { r, c in try await api.rubric(r, c) }
+        authed.get("/v1/panels/:panel/applicants") { r, c in try await api.applicants(r, c) }
+        authed.post("/v1/panels/:panel/changes") { r, c in try await api.push(r, c) }
+        authed.get("/v1/panels/:panel/changes") { r, c in try await api.pull(r, c) }
+        authed.get("/v1/panels/:panel/verify") { r, c in try await api.verifyPanel(r, c) }
+        authed.get("/v1/audit/verify") { r, c in try await api.verifyAudit(r, c) }
+        table.set(router.routes.map { ($0.method, $0.path.description) })
         return router
+    }
+
+    /// The caller of a request, from its bearer token: 401 when missing, malformed, unknown or expired.
+    func authenticate(_ request: Request) async throws -> Principal {
+        guard let header = request.headers[.authorization] else { throw APIError(401, "server.auth.missing") }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+            throw APIError(401, "server.auth.scheme")
+        }
+        guard let p = try await principals.lookup(Secrets.tokenHash(String(parts[1])), now: clock.now(), storage: storage) else {
+            throw APIError(401, "server.auth.invalid")
+        }
+        if p.expiresAt <= clock.now() { throw APIError(401, "server.auth.expired", [WireCoding.timestamp(p.expiresAt)]) }
+        return p
     }
 
     /// The routes as "METHOD /path/{param}" (OpenAPI's path syntax).
@@ -281,11 +304,48 @@ extension Duration {
     }
 }
 
+/// Authenticates the caller from the bearer token and puts the `Principal` into the request context; a
+/// request without a valid token ends here with 401 (logged by `ErrorMiddleware`).
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = PanelRequestContext
+    let server: PanelServer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.principal = try await server.authenticate(request)
+        return try await next(request, context)
+    }
+}
+
+/// The registered routes as (method, path template), for the 405 answer's `Allow` header.
+final class RouteTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var routes: [(method: HTTPRequest.Method, segments: [Substring])] = []
+
+    func set(_ list: [(HTTPRequest.Method, String)]) {
+        lock.withLock { routes = list.map { ($0.0, $0.1.split(separator: "/")) } }
+    }
+
+    /// The methods registered for the routes that match `path` (HEAD wherever GET is), sorted.
+    func methods(for path: String) -> [String] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        var out = Set<String>()
+        for r in lock.withLock({ routes }) where r.segments.count == parts.count {
+            if zip(r.segments, parts).allSatisfy({ $0.hasPrefix(":") || $0.hasPrefix("{") || $0 == $1 }) {
+                out.insert(r.method.rawValue)
+                if r.method == .get { out.insert("HEAD") }
+            }
+        }
+        return out.sorted()
+    }
+}
+
 /// Turns every error into a JSON ErrorBody with its status; logs 401 and 403 (with the address and path)
-/// and server faults.
+/// and server faults. A path that exists with other methods answers 405 with `Allow`.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = PanelRequestContext
     let logger: Logger
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let lang = requestLang(request)
@@ -312,15 +372,26 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let e as PingshenError {
             return jsonResponse(ErrorBody(error: e.key, args: e.args, message: e.text(lang)), status: .unprocessableContent)
         } catch let e as HTTPError {
+            var status = e.status
+            var headers: HTTPFields = [:]
+            if status.code == 404 || status.code == 405 {
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    status = .methodNotAllowed
+                    headers[.allow] = allowed.joined(separator: ", ")
+                }
+            }
             let key: String
-            switch e.status.code {
+            switch status.code {
             case 404: key = "server.not_found"
             case 405: key = "server.method"
             case 413: key = "server.too_large"
             default: key = "server.bad_request"
             }
             let args = key == "server.not_found" ? [request.uri.path] : []
-            return jsonResponse(ErrorBody(error: key, args: args, message: Catalog.text(key, args, lang)), status: e.status)
+            let response = jsonResponse(ErrorBody(error: key, args: args, message: Catalog.text(key, args, lang)),
+                                        status: status, headers: headers)
+            return request.method == .head ? response.createHeadResponse() : response
         } catch {
             logger.error("500 \(request.method.rawValue) \(request.uri.path): \(String(reflecting: error))")
             return jsonResponse(ErrorBody(error: "server.internal", args: [], message: Catalog.text("server.internal", [], lang)),

@@ -565,42 +565,66 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
     /// Applies the pushes that queued up while the previous group was being written, in one transaction
     /// (group commit): in arrival order, each with its own outcome. A push refused as a whole (403, 404)
-    /// writes nothing and does not affect the others; a database failure fails the whole group (nothing
-    /// written; every client retries).
+    /// writes nothing and does not affect the others. Every field was validated before the push was queued
+    /// (`TextRule.change`); should the shared transaction still fail (a constraint, a database error), it
+    /// is rolled back and each push of the group is applied again on its own, in its own transaction, so
+    /// that the push at fault fails alone and the others are applied.
     func applyGroup(_ jobs: [PushJob]) async -> [Result<[ChangeResult], any Error>] {
-        do {
-            return try await db.write { tx in
-                var chain = try await SQLServerStorage.lockChain(tx)
-                let group = GroupState()
-                // What was received before, by change id (for every push of the group at once).
-                let ids = Array(Set(jobs.flatMap { $0.changes.map(\.changeId) }))
-                var start = 0
-                while start < ids.count {
-                    let chunk = Array(ids[start..<min(start + 400, ids.count)])
-                    start += chunk.count
-                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                    let rows = try await tx.query("""
-                        SELECT change_id, digest, status, refusal, refusal_args, seq, received_at FROM changes WHERE change_id IN (\(marks))
-                        """, chunk.map { .text($0) })
-                    for r in rows {
-                        guard let id = r.text("change_id") else { continue }
-                        group.previous[id] = (r.text("digest") ?? "", SQLServerStorage.storedResult(r))
-                    }
-                }
-                var out: [Result<[ChangeResult], any Error>] = []
-                for job in jobs {
-                    do {
-                        out.append(.success(try await SQLServerStorage.applyOne(tx, job, &chain, group)))
-                    } catch let e as APIError {
-                        out.append(.failure(e))
-                    }
-                }
-                try await group.writes.flush(tx)
-                try await SQLServerStorage.saveChain(tx, chain)
-                return out
+        switch await applyTogether(jobs) {
+        case .success(let results): return results
+        case .failure(let error) where jobs.count == 1: return [.failure(error)]
+        case .failure: break
+        }
+        var out: [Result<[ChangeResult], any Error>] = []
+        out.reserveCapacity(jobs.count)
+        for job in jobs {
+            switch await applyTogether([job]) {
+            case .success(let results): out.append(results.first ?? .failure(StorageError("no result")))
+            case .failure(let error): out.append(.failure(error))
             }
+        }
+        return out
+    }
+
+    /// One transaction for `jobs`: each job's outcome, or the error that rolled the transaction back.
+    func applyTogether(_ jobs: [PushJob]) async -> Result<[Result<[ChangeResult], any Error>], any Error> {
+        do {
+            return .success(try await applyInTransaction(jobs))
         } catch {
-            return jobs.map { _ in .failure(error) }
+            return .failure(error)
+        }
+    }
+
+    func applyInTransaction(_ jobs: [PushJob]) async throws -> [Result<[ChangeResult], any Error>] {
+        try await db.write { tx in
+            var chain = try await SQLServerStorage.lockChain(tx)
+            let group = GroupState()
+            // What was received before, by change id (for every push of the group at once).
+            let ids = Array(Set(jobs.flatMap { $0.changes.map(\.changeId) }))
+            var start = 0
+            while start < ids.count {
+                let chunk = Array(ids[start..<min(start + 400, ids.count)])
+                start += chunk.count
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let rows = try await tx.query("""
+                    SELECT change_id, digest, status, refusal, refusal_args, seq, received_at FROM changes WHERE change_id IN (\(marks))
+                    """, chunk.map { .text($0) })
+                for r in rows {
+                    guard let id = r.text("change_id") else { continue }
+                    group.previous[id] = (r.text("digest") ?? "", SQLServerStorage.storedResult(r))
+                }
+            }
+            var out: [Result<[ChangeResult], any Error>] = []
+            for job in jobs {
+                do {
+                    out.append(.success(try await SQLServerStorage.applyOne(tx, job, &chain, group)))
+                } catch let e as APIError {
+                    out.append(.failure(e))
+                }
+            }
+            try await group.writes.flush(tx)
+            try await SQLServerStorage.saveChain(tx, chain)
+            return out
         }
     }
 
@@ -618,6 +642,9 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         let panel = job.panel
         let principal = job.principal
         let changes = job.changes
+        // The handler checked every field already; checked again here (it is cheap) so that no caller of the
+        // storage can put text into the shared transaction that would be stored otherwise than hashed.
+        for (i, c) in changes.enumerated() { try TextRule.change(c, index: i) }
         let state: (record: PanelRecord, applicants: Set<String>, recused: Set<String>)
         if let cached = group.panels[panel] {
             state = cached
