@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Pingshen builds and tests with (only those missing).
+# Installs the Debian packages Pingshen builds and tests with (only those missing). python3-venv: the
+# schemathesis API fuzz (scripts/schemathesis.sh) installs schemathesis from PyPI into its own virtual environment.
 set -euo pipefail
-pkgs=(libsqlite3-dev libcurl4-openssl-dev sqlite3 python3 postgresql openssl curl)
+pkgs=(libsqlite3-dev libcurl4-openssl-dev sqlite3 python3 python3-venv postgresql openssl curl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs the whole test suite. The server tests also run on
 # a throwaway PostgreSQL cluster (scripts/postgres.sh) through PINGSHEN_TEST_POSTGRES_URL; under CI=true a
-# PostgreSQL that cannot start fails the run.
+# PostgreSQL that cannot start fails the run. Then schemathesis drives a live server from docs/openapi.yaml
+# (scripts/schemathesis.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -19,3 +20,5 @@ if [ -z "${PINGSHEN_TEST_POSTGRES_URL:-}" ]; then
   fi
 fi
 swift test --skip-build
+# The property-based API fuzz (schemathesis, from PyPI) on both backends, then the server's audit verification.
+bash scripts/schemathesis.sh
