@@ -103,10 +103,11 @@ struct APIHandlers: Sendable {
         return Data(buffer.readableBytesView)
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+    func decode<T: Codable>(_ type: T.Type, _ request: Request) async throws -> T {
         let data = try await body(request)
+        let value: T
         do {
-            return try WireCoding.decoder().decode(T.self, from: data)
+            value = try WireCoding.decoder().decode(T.self, from: data)
         } catch let e as DecodingError {
             // Well-formed JSON whose value does not fit (a number out of range, an unknown enum value):
             // 422 naming the field. Syntax errors and a wrong shape (missing key, wrong type): 400.
@@ -123,6 +124,32 @@ struct APIHandlers: Sendable {
         } catch {
             throw APIError(400, "server.bad_json", [String(describing: error)])
         }
+        // Only documented keys (the document says additionalProperties: false): a key the type does not
+        // have is refused rather than silently dropped. The decoded value, encoded again, holds exactly the
+        // keys the type knows; a key sent with null is the same as leaving it out.
+        if let input = try? JSONSerialization.jsonObject(with: data),
+           let known = try? JSONSerialization.jsonObject(with: WireCoding.encoder().encode(value)),
+           let key = APIHandlers.unknownKey(input, known, at: "") {
+            throw APIError(422, "server.unknown_field", [key])
+        }
+        return value
+    }
+
+    /// The first key of `input` (a parsed request body) that `known` (the decoded body encoded again) lacks.
+    static func unknownKey(_ input: Any, _ known: Any, at path: String) -> String? {
+        if let object = input as? [String: Any] {
+            let knownObject = known as? [String: Any] ?? [:]
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) where !(value is NSNull) {
+                let here = path.isEmpty ? key : "\(path).\(key)"
+                guard let sub = knownObject[key] else { return here }
+                if let found = unknownKey(value, sub, at: here) { return found }
+            }
+        } else if let array = input as? [Any], let knownArray = known as? [Any] {
+            for (i, (value, sub)) in zip(array, knownArray).enumerated() {
+                if let found = unknownKey(value, sub, at: "\(path)[\(i)]") { return found }
+            }
+        }
+        return nil
     }
 
     /// A decoding error as "field.path: what".

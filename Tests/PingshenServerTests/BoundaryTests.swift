@@ -57,6 +57,16 @@ struct BoundaryTests {
                 (status, data) = try await r1.client.raw("POST", "/v1/panels/P1/changes", body: Self.pushBody([body]))
                 #expect(status == 422, "\(what): \(status) \(String(decoding: data, as: UTF8.self))")
             }
+            // Keys the document does not have are refused, not dropped; a documented key sent as null is fine.
+            (status, data) = try await r1.client.raw("POST", "/v1/panels/P1/changes", body: Data("{\"changes\":[],\"extra\":1}".utf8))
+            #expect(status == 422 && Self.errorKey(data) == "server.unknown_field")
+            let colour = Self.change(id: "u1", leaf: leaf).replacingOccurrences(of: "\"device\":\"d\"", with: "\"device\":\"d\",\"colour\":\"red\"")
+            (status, data) = try await r1.client.raw("POST", "/v1/panels/P1/changes", body: Self.pushBody([colour]))
+            #expect(status == 422 && Self.errorKey(data) == "server.unknown_field")
+            let nullReason = Self.change(id: "u2", leaf: leaf, extra: "\"note\":\"ok\",\"reason\":null")
+                .replacingOccurrences(of: "\"device\":\"d\"", with: "\"device\":\"r1-laptop\"")
+            (status, data) = try await r1.client.raw("POST", "/v1/panels/P1/changes", body: Self.pushBody([nullReason]))
+            #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
             // Tab and line breaks are a note's and a reason's own: stored and pulled back exactly.
             let text = "第一行\t制表\r\n第二行\n"
             let ok = r1.change(.setNote, "a1", leaf: leaf, note: text)

@@ -26,6 +26,7 @@ extension Catalog {
         "server.id.invalid": ("字段 {0} 的标识“{1}”无效（1–{2} 个字符，不含空白、斜杠、反斜杠和控制字符）", "field {0} has an invalid id “{1}” (1–{2} characters, no white space, slashes, backslashes or control characters)"),
         "server.time.invalid": ("字段 {0} 的时间“{1}”无效（应为 UTC 的 ISO 8601 时间，如 2025-05-01T08:30:00.000Z）", "field {0} has an invalid time “{1}” (expected ISO 8601 in UTC, e.g. 2025-05-01T08:30:00.000Z)"),
         "server.number.range": ("字段 {0} 应在 {1} 到 {2} 之间", "field {0} must be between {1} and {2}"),
+        "server.unknown_field": ("请求中没有字段 {0}（见接口文档 docs/openapi.yaml）", "the request has no field {0} (see docs/openapi.yaml)"),
         "server.bad_number": ("请求内容中有超出范围的数字（整数须在 64 位以内）", "the request body holds a number out of range (integers must fit in 64 bits)"),
         "server.bad_value": ("字段 {0} 的值无效：{1}", "field {0} has an invalid value: {1}"),
         "server.too_large": ("请求内容过大（上限 {0} 字节）", "the request body is too large (limit {0} bytes)"),
