@@ -17,6 +17,9 @@ public struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Settings file (default: PINGSHEN_CONFIG, then the installed Config/pingshen.yaml).")
     public var config: String?
 
+    @Option(name: .long, help: "Encoding of input files: auto (UTF-8, else GB18030 when it decodes cleanly), utf-8, gb18030.")
+    public var encoding: InputEncoding = .auto
+
     public init() {}
 }
 
@@ -45,6 +48,7 @@ public struct Env: Sendable {
     public var config: PingshenConfig
     public var rubricsDir: String
     public var dbPath: String
+    public var inputEncoding: InputEncoding
 
     public init(_ g: GlobalOptions) throws {
         let environment = ProcessInfo.processInfo.environment
@@ -53,6 +57,7 @@ public struct Env: Sendable {
             throw PingshenError("cli.bad_lang", [langText])
         }
         self.lang = lang
+        self.inputEncoding = g.encoding
         let root = Env.installRoot()
         let configPath = g.config ?? environment["PINGSHEN_CONFIG"] ?? root.map { "\($0)/Config/pingshen.yaml" }
         if let configPath, FileManager.default.fileExists(atPath: configPath) {
@@ -92,6 +97,10 @@ public struct Env: Sendable {
 
     /// Reads a UTF-8 text file, or explains why not.
     public static func readText(_ path: String) throws -> String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw PingshenError("cli.is_directory", [path])
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PingshenError("cli.file_missing", [path])
         }

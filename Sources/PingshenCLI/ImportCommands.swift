@@ -39,7 +39,7 @@ struct DataImport: PingshenCommand {
         var inputs: [DataInput] = []
         var firstBlock: [String: (file: String, line: Int)] = [:]
         for file in files {
-            let (blocks, parseErrors) = parseLineBlocks(bytes: try readLineFileBytes(file), file: file)
+            let (blocks, parseErrors) = parseLineBlocks(bytes: try readLineFileBytes(file, env), file: file)
             var fileErrors = parseErrors
             for b in blocks {
                 guard let a = b.applicant else { continue }
@@ -90,17 +90,19 @@ struct ImportCommand: PingshenCommand {
         var inputs: [SheetInput] = []
         var firstBlock: [String: (file: String, line: Int)] = [:]
         for file in files {
-            let (blocks, parseErrors) = parseLineBlocks(bytes: try readLineFileBytes(file), file: file)
+            let (blocks, parseErrors) = parseLineBlocks(bytes: try readLineFileBytes(file, env), file: file)
             var fileErrors = parseErrors
             // Checks against the panel's state, block by block.
             for b in blocks {
                 guard let r = b.reviewer, let a = b.applicant else { continue }
                 let key = r.value + "\u{1F}" + a.value
-                let at = SourceLocation(file: file, line: b.line, field: "applicant")
+                // A recusal or a submitted sheet is about the applicant: the refusal names its line.
+                let at = SourceLocation(file: file, line: a.line, field: "applicant")
                 if let first = firstBlock[key] {
                     if first.file != file {
                         fileErrors.append(PingshenError("store.line_duplicate_sheet",
-                                                        [r.value, a.value, "\(first.file):\(first.line)"], at: at))
+                                                        [r.value, a.value, "\(first.file):\(first.line)"],
+                                                        at: SourceLocation(file: file, line: b.line, field: "applicant")))
                     }
                 } else {
                     firstBlock[key] = (file, b.line)

@@ -194,7 +194,8 @@ final class ScoreSession {
             }
             value = ["yes", "是"].contains(input.lowercased()) ? leaf.weight : 0
         default:
-            guard let v = parseDecimal(input) else {
+            // 25.5, ２５．５, 25。5 (the input method's full stop) and 25分 are all 25.5 points; 25元 is not.
+            guard let (v, unit) = parseNumberWithUnit(input), unit == nil || unit == pointsUnit else {
                 say(t("session.bad_input", input, allowedText(leaf)))
                 return
             }

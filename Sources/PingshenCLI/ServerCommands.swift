@@ -86,6 +86,7 @@ struct ServeCommand: PingshenCommand {
         let server = PanelServer(storage: storage, configuration: config)
         let scheme = tlsCert == nil ? "http" : "https"
         let host = self.host
+        let port = self.port
         let lang = env.lang
         try runBlocking {
             do {
@@ -95,7 +96,11 @@ struct ServeCommand: PingshenCommand {
             } catch let e as PingshenError {
                 throw e
             } catch {
-                throw PingshenError("server.storage_failed", ["\(error)"])
+                let text = "\(error)"
+                if text.contains("Address already in use") || text.contains("EADDRINUSE") || text.contains("errno: 98") {
+                    throw PingshenError("server.cli.port_busy", ["\(host):\(port)"])
+                }
+                throw PingshenError("server.storage_failed", [text])
             }
             try? await storage.close()
         }
@@ -119,13 +124,21 @@ struct ServerInit: PingshenCommand {
     @OptionGroup var store: ServerStoreOptions
     @Option(name: .customLong("code-ttl-hours"), help: "Hours the code stays valid (default 72).") var codeTTL: Double = 72
     @Option(name: .long, help: "The admin chair's name (for the audit log).") var name = "chair"
+    @Flag(name: .customLong("new-admin-code"), help: "On a store that is already set up, issue another admin code (logged).")
+    var newAdminCode = false
 
     func execute(_ env: Env) throws {
         let (storage, storeName) = try store.open(global)
         let ttl = max(codeTTL, 0.01) * 3600
         let adminName = name
+        let again = newAdminCode
         let result = try runBlocking { () async throws -> (code: String, expiresAt: Date) in
             do {
+                try await storage.migrate()
+                if try await storage.adminCodesIssued() > 0, !again {
+                    try? await storage.close()
+                    throw PingshenError("server.cli.already_initialized", [storeName])
+                }
                 let r = try await PanelServer.initialize(storage: storage, adminName: adminName, codeTTL: ttl)
                 try? await storage.close()
                 return r
@@ -138,7 +151,7 @@ struct ServerInit: PingshenCommand {
             }
         }
         Console.out(env.t("server.cli.init_done", storeName))
-        Console.out(env.t("server.cli.code_expires", WireCoding.timestamp(result.expiresAt)))
+        Console.out(env.t("server.cli.code_expires", UTCTime.display(WireCoding.timestamp(result.expiresAt))))
         Console.out(result.code)
     }
 }

@@ -63,12 +63,19 @@ func checkText(_ value: String, kind: String, max: Int = 200) throws -> String {
     return t
 }
 
-/// Reads a line-format file as bytes (the parser checks the encoding line by line).
-func readLineFileBytes(_ path: String) throws -> [UInt8] {
+/// Reads a line-format file as UTF-8 bytes (the parser checks the encoding line by line): a GB18030 file is
+/// converted, with a notice (see `InputEncoding`).
+func readLineFileBytes(_ path: String, _ env: Env) throws -> [UInt8] {
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        throw PingshenError("cli.is_directory", [path])
+    }
     guard let data = FileManager.default.contents(atPath: path) else {
         throw PingshenError("cli.file_missing", [path])
     }
-    return [UInt8](data)
+    let (bytes, from) = InputDecoder.utf8Bytes([UInt8](data), encoding: env.inputEncoding)
+    if let from { Console.err(env.t("cli.read_as_encoding", path, from)) }
+    return bytes
 }
 
 /// Missing points leaves of a sheet, in rubric order.

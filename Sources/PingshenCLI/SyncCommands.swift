@@ -46,12 +46,13 @@ extension Env {
         }
     }
 
-    /// The sync of the panels of a local database, reporting to the terminal.
-    func panelSync(_ store: PanelStore, batch: Int = 500, retries: Int = 5) -> PanelSync {
+    /// The sync of the panels of a local database, reporting to the terminal. `quiet`: a sync that changed
+    /// nothing prints nothing (`sync --watch`).
+    func panelSync(_ store: PanelStore, batch: Int = 500, retries: Int = 5, quiet: Bool = false) -> PanelSync {
         let env = self
         return PanelSync(store: store, lang: lang, batch: batch, retries: retries,
                          checkRubric: { text, origin in try env.rubric(text: text, origin: origin).id },
-                         report: { event in SyncText.show(event, env) })
+                         report: { event in SyncText.show(event, env, quiet: quiet) })
     }
 
     /// The seal digests of a panel as a server holds it: the inputs digest of its snapshot and the results
@@ -274,7 +275,7 @@ struct SyncCommand: PingshenCommand {
             }
         }
         if links.isEmpty { throw PingshenError("server.sync.no_links") }
-        let sync = env.panelSync(store, batch: batch, retries: retries)
+        let sync = env.panelSync(store, batch: batch, retries: retries, quiet: watch)
         let panels = links.map(\.panel)
 
         guard watch else {
@@ -336,13 +337,14 @@ func runBlockingValue<T: Sendable>(_ body: @escaping @Sendable () async -> T) ->
     try? runBlocking { await body() }
 }
 
-/// How the terminal shows what a sync did.
+/// How the terminal shows what a sync did: what was done on standard output (a user who redirects it keeps a
+/// log), warnings and progress on standard error.
 enum SyncText {
-    static func show(_ event: SyncEvent, _ env: Env) {
+    static func show(_ event: SyncEvent, _ env: Env, quiet: Bool = false) {
         let lang = env.lang
         switch event {
         case .linked(let server, let panel, let rubric, let applicants, let device):
-            Console.err(env.t("server.sync.linked", server, panel, rubric, String(applicants), device))
+            Console.out(env.t("server.sync.linked", server, panel, rubric, String(applicants), device))
         case .progress(let panel, let received, let count):
             let what = received ? (lang == .en ? "received" : "已接收") : (lang == .en ? "sent" : "已发送")
             Console.err(env.t("server.sync.progress", panel, what, String(count)))
@@ -351,19 +353,20 @@ enum SyncText {
         case .refused(let row, let message):
             Console.err(refusedLine(env, row, message: message))
         case .pushed(let panel, let sent, let applied, let replayed, let refused):
-            Console.err(env.t("server.sync.pushed", panel, String(sent), String(applied), String(replayed), String(refused)))
+            Console.out(env.t("server.sync.pushed", panel, String(sent), String(applied), String(replayed), String(refused)))
             if refused > 0 { Console.err(env.t("server.sync.refused_note", panel)) }
         case .pending(let panel, let count):
             Console.err(env.t("server.sync.pending", panel, String(count)))
         case .refreshed(let panel, let version, let written):
-            Console.err(env.t("server.sync.refreshed", panel, String(version), String(written)))
+            Console.out(env.t("server.sync.refreshed", panel, String(version), String(written)))
         case .pulled(let panel, let received, let s, let cursor):
-            Console.err(env.t("server.sync.pulled", panel, String(received), String(s.written), String(s.unchanged),
+            if quiet && received == 0 && s.written == 0 { return }
+            Console.out(env.t("server.sync.pulled", panel, String(received), String(s.written), String(s.unchanged),
                               String(s.keptLocal), String(s.unknown), String(cursor)))
         case .conflict(let c):
             Console.err(conflictLine(env, c))
         case .sealed(let panel):
-            Console.err(env.t("server.sync.sealed", panel))
+            Console.out(env.t("server.sync.sealed", panel))
         }
     }
 

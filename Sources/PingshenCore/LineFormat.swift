@@ -15,9 +15,13 @@ import Foundation
 
 /// The value on the right of `=`.
 public enum LineValue: Sendable, Equatable {
-    case number(Double, percent: Bool)
+    /// A number with the unit typed after it (`%`, `分`, the leaf's own unit), if any.
+    case number(Double, unit: String?)
     case yes
     case no
+
+    /// A number written with or without a percent sign.
+    public static func number(_ v: Double, percent: Bool) -> LineValue { .number(v, unit: percent ? "%" : nil) }
 }
 
 /// `<indicator-id> = <value>` on line `line`.
@@ -342,23 +346,17 @@ private struct LineParser {
         }
         let value: LineValue
         if let v = parsePlainDecimal(valueText) {
-            value = .number(v, percent: false)
+            value = .number(v, unit: nil)
         } else {
             switch valueText.lowercased() {
             case "yes", "是": value = .yes
             case "no", "否": value = .no
             default:
-            var t = valueText
-            var percent = false
-            if t.hasSuffix("%") {
-                percent = true
-                t = String(t.dropLast()).trimmingCharacters(in: .whitespaces)
-            }
-            guard let v = parseDecimal(t) else {
-                fail("line.not_number", [valueText], lineNo, id)
-                return
-            }
-            value = .number(v, percent: percent)
+                guard let (v, unit) = parseNumberWithUnit(valueText) else {
+                    fail("line.not_number", [valueText], lineNo, id)
+                    return
+                }
+                value = .number(v, unit: unit)
             }
         }
         if let first = entryLines[id] {
@@ -557,9 +555,13 @@ public func resolveSheets(_ blocks: [LineBlock], file: String, index: RubricInde
                     continue
                 }
                 points = e.value == .yes ? node.weight : 0
-            case .number(let v, let percent):
-                if percent {
+            case .number(let v, let unit):
+                if unit == "%" {
                     fail("store.line_percent_in_sheet", [e.id], e.line, e.id)
+                    continue
+                }
+                if let unit, unit != pointsUnit {
+                    fail("line.unit_mismatch", [e.id, unit, pointsUnit], e.line, e.id)
                     continue
                 }
                 points = v
@@ -651,9 +653,14 @@ public func resolveData(_ blocks: [LineBlock], file: String, index: RubricIndex,
                     continue
                 }
                 value = e.value == .yes ? 1 : 0
-            case .number(let v, let percent):
-                if percent && node?.unit != "%" && !gates.contains(where: { $0.unit == "%" }) {
+            case .number(let v, let unit):
+                let declared = node?.unit ?? gates.first { $0.unit != nil }?.unit
+                if unit == "%" && node?.unit != "%" && !gates.contains(where: { $0.unit == "%" }) {
                     fail("line.percent_not_allowed", [e.id], e.line, e.id)
+                    continue
+                }
+                if let unit, unit != "%", unit != node?.unit, !gates.contains(where: { $0.unit == unit }) {
+                    fail("line.unit_mismatch", [e.id, unit, declared ?? "—"], e.line, e.id)
                     continue
                 }
                 // A yes/no field (read only by yes/no gates, or a value leaf of the award rule) takes

@@ -19,13 +19,46 @@ public func foldFullWidth(_ s: String) -> String {
     return String(out)
 }
 
+/// The input method's full stop (。, U+3002) between two digits is a decimal point: `25。5` is 25.5. Anywhere
+/// else it is left alone (and the number is refused).
+public func foldIMEDecimalPoint(_ s: String) -> String {
+    let scalars = Array(s.unicodeScalars)
+    guard scalars.contains("\u{3002}") else { return s }
+    func digit(_ i: Int) -> Bool { i >= 0 && i < scalars.count && ("0"..."9").contains(scalars[i]) }
+    var out = String.UnicodeScalarView()
+    for (i, u) in scalars.enumerated() {
+        out.append(u == "\u{3002}" && digit(i - 1) && digit(i + 1) ? "." : u)
+    }
+    return String(out)
+}
+
+/// A number as a person types it, with an optional unit after it: `25.5`, `２５．５`, `25。5`, `25分`, `30%`,
+/// `1200 万元`. Returns the number and the unit (nil when none); nil when the text is not a number with at most
+/// a unit after it (`25分5`, `二十五`, `25..5`). Whether the unit fits is for the caller to say.
+public func parseNumberWithUnit(_ text: String) -> (value: Double, unit: String?)? {
+    let s = foldIMEDecimalPoint(foldFullWidth(text)).trimmingCharacters(in: .whitespaces)
+    let numberChars = Set("+-.0123456789")
+    let head = s.prefix { numberChars.contains($0) }
+    guard let v = parseDecimal(String(head)) else { return nil }
+    let unit = s.dropFirst(head.count).trimmingCharacters(in: .whitespaces)
+    if unit.isEmpty { return (v, nil) }
+    // Chinese numerals are part of units (万元, 亿元); digits are not: `25分5` is refused.
+    guard unit.count <= 10, !unit.contains(where: { $0.isASCII && ($0.isNumber || $0 == "=") }),
+          !unit.contains(where: { $0.isPunctuation && $0 != "%" && $0 != "/" }),
+          unit == "%" || !unit.contains("%") else { return nil }
+    return (v, unit)
+}
+
+/// The unit a reviewer may type after points (`25分`).
+public let pointsUnit = "分"
+
 /// The largest magnitude accepted for any number: anything bigger is a typing mistake, not a score or a fact.
 public let maxAcceptedMagnitude = 1e12
 
 /// Parses a plain decimal number ("85", "-3.5", ".5"): no exponent, no NaN or infinity, no hex, no
 /// grouping. Returns nil when the text is not such a number or is out of range.
 public func parseDecimal(_ text: String) -> Double? {
-    let s = foldFullWidth(text).trimmingCharacters(in: .whitespaces)
+    let s = foldIMEDecimalPoint(foldFullWidth(text)).trimmingCharacters(in: .whitespaces)
     guard !s.isEmpty, s.utf8.count <= 32 else { return nil }
     var sawDigit = false
     var sawDot = false

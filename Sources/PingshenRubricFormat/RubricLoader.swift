@@ -112,12 +112,17 @@ public enum RubricLoader {
             if node == nil { r.fail(parent.node, "rubric.missing_key", ["bands", context], field: "bands") }
             return []
         }
-        return seq.compactMap { b in
+        let bands: [GradeBand] = seq.compactMap { b in
             guard let bm = r.mapping(b, allowed: ["name", "name_en", "min"], context: context) else { return nil }
             guard let name = r.string(bm, "name", required: true, context: context),
                   let min = r.number(bm, "min", required: true, context: context) else { return nil }
             return GradeBand(name: name, nameEn: r.string(bm, "name_en", context: context), min: min)
         }
+        // Every total from 0 up must have a grade: the lowest band starts at 0 (or below).
+        if !bands.isEmpty, bands.count == seq.count, let lowest = bands.map(\.min).min(), lowest > 0 {
+            r.fail(node, "rubric.bands_gap", [context, formatNumber(lowest)], field: "bands")
+        }
+        return bands
     }
 
     static func readGate(_ r: YAMLReader, _ node: Node, lines: inout [String: Int]) -> Gate? {

@@ -192,7 +192,7 @@ struct ImportCommandTests {
             """)
         let r = try s.run(["import", "P1", one, two])
         #expect(r.code == 1)
-        #expect(r.err.contains("\(two):1: 专家“r3”已对申报单位“a2”回避，不能评分"))
+        #expect(r.err.contains("\(two):3: 专家“r3”已对申报单位“a2”回避，不能评分"))   // the applicant line
         #expect(r.err.contains("\(two):6: 专家“r1”对“a1”的评分表重复出现（第 \(one):1 行已有）"))
         #expect(r.err.contains("\(two):14: “goals”的分值 30.3 超出范围"))
         #expect(r.err.contains("\(two):15: “rd-staff-share”是核定数据指标"))
@@ -221,7 +221,7 @@ struct ImportCommandTests {
         #expect(try s.store().sheet(panel: "P1", reviewer: "r1", applicant: "a1")?.submitted == true)
         let again = try s.run(["import", "P1", full])
         #expect(again.code == 1)
-        #expect(again.err.contains("\(full):1: 专家“r1”对“a1”的评分表（初评）已提交"))
+        #expect(again.err.contains("\(full):3: 专家“r1”对“a1”的评分表（初评）已提交"))
     }
 }
 

@@ -60,7 +60,7 @@ struct SharedPanelTests {
                         "--submit"])
         }
         let sync = try r1.run(["sync"])
-        #expect(sync.err.contains("P1: sent 23 local changes") && sync.err.contains("P2: sent 23 local changes"), "\(sync.err)")
+        #expect(sync.out.contains("P1: sent 23 local changes") && sync.out.contains("P2: sent 23 local changes"), "\(sync.out)")
         #expect(!sync.err.contains("HTTP 403"), "\(sync.err)")
         for (p, v) in [("P1", 1.0), ("P2", 2.0)] {
             let json = try chair.run(["results", p, "--server", server, "--json"]).out
@@ -186,4 +186,25 @@ func pythonRun(_ args: [String]) throws -> (code: Int32, out: String, err: Strin
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+@Suite("The server's command line says what went wrong", .serialized)
+struct ServerCLIMessageTests {
+    @Test("server init on a store that is set up asks for --new-admin-code; serve on a busy port says the port is in use")
+    func initTwiceAndBusyPort() async throws {
+        let store = try await TestStore(.sqlite)
+        defer { Task { await store.destroy() } }
+        let first = try pingshen(["server", "init"] + store.cliArguments)
+        #expect(first.code == 0, "\(first.err)")
+        let again = try pingshen(["server", "init"] + store.cliArguments)
+        #expect(again.code == 1 && again.err.contains("already set up") && again.err.contains("--new-admin-code"), "\(again.err)")
+        let deliberate = try pingshen(["server", "init", "--new-admin-code"] + store.cliArguments)
+        #expect(deliberate.code == 0 && deliberate.out.split(separator: "\n").last?.count ?? 0 > 8, "\(deliberate.err)")
+
+        let serve = try ServeProcess(store.cliArguments)
+        defer { _ = serve.terminate() }
+        let busy = try pingshen(["serve"] + store.cliArguments + ["--port", String(serve.port)])
+        #expect(busy.code == 1 && busy.err.contains("the port is in use: 127.0.0.1:\(serve.port)"), "\(busy.err)")
+        #expect(!busy.err.contains("server database error"), "\(busy.err)")
+    }
 }

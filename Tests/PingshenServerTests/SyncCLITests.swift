@@ -107,7 +107,7 @@ struct SyncCLITests {
             try m.run(["login", "--server", server, "--code", try enrol(r), "--device", m.name])
             // r2 names no panel: the token's panel is the one.
             let first = try m.run(["sync", "--server", server] + (r == "r1" ? ["P1"] : []))
-            #expect(first.err.contains("created the local panel P1"), "\(first.err)")
+            #expect(first.out.contains("created the local panel P1"), "\(first.out)")
         }
 
         // The server goes away; both reviewers score a1 offline in the interactive session (piped stdin) and submit.
@@ -125,7 +125,7 @@ struct SyncCLITests {
         serve = try ServeProcess(store.cliArguments, port: serve.port)
         for m in [r1, r2] {
             let s = try m.run(["sync"])
-            #expect(s.err.contains("sent 23 local changes (23 applied, 0 replayed, 0 refused)"), "\(s.err)")
+            #expect(s.out.contains("sent 23 local changes (23 applied, 0 replayed, 0 refused)"), "\(s.out)")
         }
         let results = try chair.run(["results", "P1", "--server", server, "--json"])
         #expect(results.out.contains("\"total\" : 22") || results.out.contains("\"total\":22"), "\(results.out)")
@@ -192,7 +192,7 @@ struct SyncCLITests {
         kill(serve.process.processIdentifier, SIGCONT)
         try await Task.sleep(for: .milliseconds(300))
         let resumed = try r1.run(["sync"])
-        #expect(resumed.err.contains("sent 21 local changes"), "\(resumed.err)")
+        #expect(resumed.out.contains("sent 21 local changes"), "\(resumed.out)")
         #expect(!resumed.err.contains("waiting in the outbox"))
         let counts = try await storage.db.read { tx -> [Int64] in
             [try await tx.one("SELECT COUNT(*) AS n FROM changes WHERE kind = 'set_points' AND reviewer = 'r1' AND applicant = 'a2'")?.int("n") ?? -1,
@@ -215,10 +215,12 @@ struct SyncCLITests {
         wEnv["PINGSHEN_RUBRICS"] = "\(serverRepoRoot)/Rubrics"
         watcher.environment = wEnv
         let watchOut = OutputBuffer()
-        let wPipe = Pipe()
-        watcher.standardOutput = FileHandle.nullDevice
+        let wPipe = Pipe(), wOutPipe = Pipe()
+        let watchStdout = OutputBuffer()
+        watcher.standardOutput = wOutPipe
         watcher.standardError = wPipe
         wPipe.fileHandleForReading.readabilityHandler = { h in watchOut.append(h.availableData) }
+        wOutPipe.fileHandleForReading.readabilityHandler = { h in watchStdout.append(h.availableData) }
         try watcher.run()
         let r2File = "\(home)/r2-a2.txt"
         try "panel: P1\nreviewer: r2\napplicant: a2\n\(leaves[1]) = 2.5\n".write(toFile: r2File, atomically: true, encoding: .utf8)
@@ -234,12 +236,15 @@ struct SyncCLITests {
         watcher.waitUntilExit()
         #expect(watcher.terminationStatus == 0)
         #expect(watchOut.text.contains("sync stopped"), "\(watchOut.text)")
+        // What was done is on standard output; a round that changed nothing prints nothing.
+        #expect(watchStdout.text.contains("sent 1 local changes"), "\(watchStdout.text)")
+        #expect(!watchStdout.text.contains("received 0 server changes"), "\(watchStdout.text)")
 
         // The chair adds an applicant and pushes again: the reviewer's next sync brings it, and it can be scored.
         try chair.run(["applicant", "add", "P1", "a3", "--name", "申报单位a3"])
         try chair.run(["push", "P1", "--server", server])
         let refreshed = try r2.run(["sync"])
-        #expect(refreshed.err.contains("the chair updated the panel"), "\(refreshed.err)")
+        #expect(refreshed.out.contains("the chair updated the panel"), "\(refreshed.out)")
         try "panel: P1\nreviewer: r2\napplicant: a3\n\(leaves[0]) = 3\n".write(toFile: r2File, atomically: true, encoding: .utf8)
         try r2.run(["import", "P1", r2File])
         try r2.run(["sync"])

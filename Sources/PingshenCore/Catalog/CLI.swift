@@ -37,6 +37,8 @@ extension Catalog {
         "input.value": ("核定数据", "value"),
         "cli.bad_lang": ("不支持的语言“{0}”（可用：zh、en）", "unsupported language “{0}” (use zh or en)"),
         "cli.file_missing": ("找不到文件：{0}", "file not found: {0}"),
+        "cli.is_directory": ("{0} 是一个目录，不是文件（请给出其中的文件）", "{0} is a folder, not a file (name a file in it)"),
+        "cli.read_as_encoding": ("{0} 不是 UTF-8 编码，已按 {1} 读取（Excel/WPS 的“ANSI”）", "{0} is not UTF-8; read as {1} (Excel's or WPS's “ANSI”)"),
         // Sample panels and the generator (`pingshen sample generate`, panel.yaml, planted.yaml)
         "sample.bad_panel": ("评审组编号“{0}”无效：只允许小写 ASCII 字母、数字和连字符，以字母开头", "invalid panel id “{0}”: lower-case ASCII letters, digits and hyphens, starting with a letter"),
         "sample.bad_count": ("{0} 的值 {1} 超出范围，允许 {2}–{3}", "{0} {1} is out of range: allowed {2}–{3}"),

@@ -9,6 +9,8 @@ extension Catalog {
         "server.cli.no_tokens": ("尚未保存任何令牌（{0}）", "no tokens kept yet ({0})"),
         "server.cli.token_line": ("{0}  评审组 {1}  {2}  {3}  有效至 {4}", "{0}  panel {1}  {2}  {3}  valid until {4}"),
         "server.cli.login_needs_server": ("登录需要 --server 服务器地址", "login needs --server URL"),
+        "server.cli.port_busy": ("端口已被占用：{0}（另一个 pingshen serve 或其他程序正在使用；换一个 --port，或先停止它）", "the port is in use: {0} (another pingshen serve or another program has it; choose another --port, or stop it first)"),
+        "server.cli.already_initialized": ("服务器数据库 {0} 已经初始化过，管理员登记码已发出；如确需再发一个，请加 --new-admin-code（会记入审计日志）", "the server store {0} is already set up and its admin code was issued; to issue another one, add --new-admin-code (it is logged)"),
         // Sync
         "server.sync.denied": ("{0}：服务器拒绝了本机的令牌（HTTP {1}）：{2}。服务器上没有应用任何更改；发件箱原样保留，但在重新登录该评审组（pingshen login --server {3} --code 登记码）之前，同步会一直被拒绝", "{0}: the server refused this device's token (HTTP {1}): {2}. Nothing was applied there; the outbox is kept as it is, but every sync will be refused until you log in for this panel again (pingshen login --server {3} --code CODE)"),
         "server.sync.conflict": ("{0}：{1} {2} 的本机值 {3} 已被另一设备较晚写入的 {4} 取代（{5}，{6}；以最后写入者为准）", "{0}: this device's value {3} of {1} {2} was replaced by the later value {4} from another device ({5}, {6}; the last writer wins)"),
