@@ -257,6 +257,9 @@ struct ApplicantAdd: PingshenCommand {
     @Argument(help: "Applicant id.") var applicant: String
     @Option(help: "The applicant's name.") var name: String
     @Option(help: "Industry, for the rubric's industry coefficients (行业).") var industry: String?
+    @Option(help: "Organization, for tie checks in draws (default: the applicant's name).") var organization: String?
+    @Option(help: "Related organizations (parent group, subsidiaries), separated by ; or ；.") var related: String?
+    @Option(help: "Field (专业领域), matched against the experts' fields by the assignment.") var field: String?
 
     func execute(_ env: Env) throws {
         try checkId(applicant, kind: env.t("store.h.applicants"))
@@ -271,7 +274,15 @@ struct ApplicantAdd: PingshenCommand {
             }
             ind = i
         }
-        try store.addApplicant(panel: panel, ApplicantInfo(id: applicant, name: n, industry: ind), actor: actor.resolve())
+        let org = try organization.map { try checkText($0, kind: "--organization") }
+        let rel = try (related.map(splitPoolList) ?? []).map { try checkText($0, kind: "--related") }
+        let fld = try field.map { try checkText(foldFullWidth($0), kind: "--field", max: 40) }
+        if org != nil || !rel.isEmpty || fld != nil {
+            try store.addApplicant(panel: panel, ApplicantInfo(id: applicant, name: n, industry: ind), organization: org,
+                                   related: rel, field: fld, actor: actor.resolve())
+        } else {
+            try store.addApplicant(panel: panel, ApplicantInfo(id: applicant, name: n, industry: ind), actor: actor.resolve())
+        }
         Console.out(env.t("store.added_applicant", applicant, n, panel))
     }
 }

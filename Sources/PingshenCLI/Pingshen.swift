@@ -10,7 +10,7 @@ public struct Pingshen: ParsableCommand {
                       ScoreCommand.self, ImportCommand.self, SheetCommand.self, StatusCommand.self, AuditCommand.self,
                       ResultsCommand.self, OutliersCommand.self, CalibrateCommand.self, FinalizeCommand.self, VerifyCommand.self, ExportCommand.self,
                       SampleCommand.self, ServeCommand.self, ServerCommand.self, LoginCommand.self,
-                      PushCommand.self, SyncCommand.self])
+                      PushCommand.self, SyncCommand.self, PoolCommand.self, DrawCommand.self, AssignCommand.self])
     @OptionGroup var global: GlobalOptions
     public init() {}
 }

@@ -246,6 +246,8 @@ struct StatusCommand: PingshenCommand {
         var sheets: [String: SheetSummary] = [:]
         for s in try store.sheetSummaries(panel: panel, round: roundName) { sheets[s.reviewer + "\u{1F}" + s.applicant] = s }
         let data = try store.allData(panel: panel)
+        // A panel with an assignment (issue 11) expects sheets only for assigned pairs.
+        let assigned = Set(try store.assignments(panel: panel).map { $0.reviewer + "\u{1F}" + $0.applicant })
         let leaves = ctx.pointsLeaves.map(\.id)
         var needed = ctx.rubric.leaves.filter { $0.input == .value }.map(\.id)
         for g in ctx.rubric.variant(ctx.panel.variant)?.gates ?? [] where !needed.contains(g.field) { needed.append(g.field) }
@@ -266,6 +268,8 @@ struct StatusCommand: PingshenCommand {
                 if recused.contains(k) {
                     state = "recused"
                     reviewerJSON[i].recused += 1
+                } else if !assigned.isEmpty && !assigned.contains(k) && s == nil {
+                    state = "unassigned"
                 } else if s?.submitted == true {
                     state = "submitted"
                     reviewerJSON[i].submitted += 1
@@ -279,7 +283,7 @@ struct StatusCommand: PingshenCommand {
                     state = "not_started"
                     reviewerJSON[i].notStarted += 1
                 }
-                if state != "recused" { expected += 1 }
+                if state != "recused" && state != "unassigned" { expected += 1 }
                 if state == "submitted" { submitted += 1 }
                 row.sheets.append(StatusSheetJSON(reviewer: r.id, state: state, scored: leaves.count - missing.count,
                                                   leaves: leaves.count, missing: missing))
@@ -302,6 +306,7 @@ struct StatusCommand: PingshenCommand {
             for s in a.sheets {
                 switch s.state {
                 case "recused": cells.append(env.t("store.state.recused"))
+                case "unassigned": cells.append("")
                 case "submitted": cells.append("✓")
                 case "complete": cells.append("●")
                 case "in_progress": cells.append("\(s.scored)/\(s.leaves)")

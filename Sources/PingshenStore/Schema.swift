@@ -51,6 +51,18 @@ enum Schema {
                 );
                 """)
         }
+        m.registerMigration("v5: expert pool, draws and assignments") { db in
+            try db.execute(sql: v5)
+            for table in ["applicant_profile", "draw", "draw_candidate", "draw_event", "assignment", "assignment_setting"] {
+                for (op, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_sealed_\(op.lowercased()) BEFORE \(op) ON \(table)
+                        WHEN (\(sealOf((table, false), row))) IS NOT NULL
+                        BEGIN SELECT RAISE(ABORT, 'pingshen:sealed'); END
+                        """)
+                }
+            }
+        }
         return m
     }
 
@@ -238,5 +250,96 @@ enum Schema {
             settled_at TEXT
         );
         CREATE INDEX outbox_state ON outbox (panel_id, state, seq);
+        """
+
+    /// The expert pool (the secretariat's, never synced), applicants' organizations and fields, draws with
+    /// their candidate snapshots and events, and the assignment of reviewers to applicants (issue 11).
+    static let v5 = """
+        CREATE TABLE pool_expert (
+            id TEXT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL,
+            organization TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            fields TEXT NOT NULL DEFAULT '[]',
+            title TEXT,
+            region TEXT,
+            available INTEGER NOT NULL DEFAULT 1 CHECK (available IN (0, 1)),
+            ties TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE pool_import (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            file TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            experts INTEGER NOT NULL,
+            added INTEGER NOT NULL,
+            changed INTEGER NOT NULL
+        );
+        CREATE TABLE applicant_profile (
+            panel_id TEXT NOT NULL,
+            applicant_id TEXT NOT NULL,
+            organization TEXT,
+            related TEXT NOT NULL DEFAULT '[]',
+            field TEXT,
+            PRIMARY KEY (panel_id, applicant_id),
+            FOREIGN KEY (panel_id, applicant_id) REFERENCES applicant(panel_id, id)
+        ) WITHOUT ROWID;
+        CREATE TABLE draw (
+            panel_id TEXT NOT NULL REFERENCES panel(id),
+            seq INTEGER NOT NULL,
+            seed TEXT NOT NULL,
+            candidates_digest TEXT NOT NULL,
+            rules TEXT NOT NULL,
+            candidates INTEGER NOT NULL,
+            reason TEXT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            PRIMARY KEY (panel_id, seq)
+        );
+        CREATE TABLE draw_candidate (
+            panel_id TEXT NOT NULL,
+            draw_seq INTEGER NOT NULL,
+            pos INTEGER NOT NULL,
+            expert_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            organization TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            PRIMARY KEY (panel_id, draw_seq, pos),
+            FOREIGN KEY (panel_id, draw_seq) REFERENCES draw(panel_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE draw_event (
+            panel_id TEXT NOT NULL,
+            draw_seq INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            event TEXT NOT NULL CHECK (event IN ('drawn', 'reserve', 'replaced')),
+            expert_id TEXT NOT NULL,
+            replacement TEXT,
+            reason TEXT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            PRIMARY KEY (panel_id, draw_seq, seq),
+            FOREIGN KEY (panel_id, draw_seq) REFERENCES draw(panel_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE assignment (
+            panel_id TEXT NOT NULL,
+            reviewer_id TEXT NOT NULL,
+            applicant_id TEXT NOT NULL,
+            origin TEXT NOT NULL CHECK (origin IN ('assign', 'hand')),
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            PRIMARY KEY (panel_id, reviewer_id, applicant_id),
+            FOREIGN KEY (panel_id, reviewer_id) REFERENCES reviewer(panel_id, id),
+            FOREIGN KEY (panel_id, applicant_id) REFERENCES applicant(panel_id, id)
+        ) WITHOUT ROWID;
+        CREATE TABLE assignment_setting (
+            panel_id TEXT NOT NULL PRIMARY KEY REFERENCES panel(id),
+            per_applicant INTEGER NOT NULL,
+            max_load INTEGER,
+            seed TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL
+        );
         """
 }

@@ -79,6 +79,8 @@ extension PanelStore {
         if try isRecused(db, panel, reviewer, applicant) {
             throw PingshenError("store.recused", [reviewer, applicant])
         }
+        // A panel with an assignment (issue 11) takes sheets only for assigned pairs.
+        try requireAssigned(db, panel, reviewer, applicant)
         let find = try db.cachedStatement(sql: """
             SELECT id, submitted FROM sheet WHERE panel_id = ? AND reviewer_id = ? AND applicant_id = ? AND round = ?
             """)
