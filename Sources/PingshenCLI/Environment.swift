@@ -59,7 +59,12 @@ public struct Env: Sendable {
         self.lang = lang
         self.inputEncoding = g.encoding
         let root = Env.installRoot()
-        let configPath = g.config ?? environment["PINGSHEN_CONFIG"] ?? root.map { "\($0)/Config/pingshen.yaml" }
+        // The settings: --config, PINGSHEN_CONFIG, the user's own ($XDG_CONFIG_HOME/pingshen/config.yaml), else the
+        // installed Config/pingshen.yaml.
+        let userConfig = Env.userConfigPath(environment)
+        let configPath = g.config ?? environment["PINGSHEN_CONFIG"]
+            ?? (FileManager.default.fileExists(atPath: userConfig) ? userConfig : nil)
+            ?? root.map { "\($0)/Config/pingshen.yaml" }
         if let configPath, FileManager.default.fileExists(atPath: configPath) {
             let text = try Env.readText(configPath)
             switch ConfigLoader.parse(text, file: configPath) {
@@ -75,10 +80,22 @@ public struct Env: Sendable {
         dbPath = g.db ?? environment["PINGSHEN_DB"] ?? config.database
     }
 
-    /// The folder holding Rubrics/ and Config/: found next to the executable or above it (a build
-    /// folder inside the repository), or the working directory.
+    /// The user's own settings file: `$XDG_CONFIG_HOME/pingshen/config.yaml` (else `~/.config/pingshen/…`).
+    static func userConfigPath(_ environment: [String: String]) -> String {
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
+        return base + "/pingshen/config.yaml"
+    }
+
+    /// The folder holding Rubrics/ and Config/: PINGSHEN_HOME, else found next to the executable or above it
+    /// (`PREFIX/share/pingshen` for an installed binary, the repository for a build folder inside it), or the
+    /// working directory.
     static func installRoot() -> String? {
         let fm = FileManager.default
+        if let home = ProcessInfo.processInfo.environment["PINGSHEN_HOME"], !home.isEmpty,
+           fm.fileExists(atPath: home + "/Rubrics") {
+            return home
+        }
         var candidates: [URL] = []
         let exe = URL(fileURLWithPath: (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         var dir = exe.deletingLastPathComponent()
