@@ -30,12 +30,6 @@ struct APIHandlers: Sendable {
         return p
     }
 
-    /// Authenticates a request here and now. Routes get their caller from `AuthMiddleware` (see
-    /// `principal(_:)`); this stays for handlers written before the middleware.
-    func authenticate(_ request: Request) async throws -> Principal {
-        try await server.authenticate(request)
-    }
-
     /// The `{panel}` path parameter, percent-decoded, then validated as an id.
     func panelId(_ context: PanelRequestContext) throws -> String {
         guard let raw = context.parameters.get("panel") else { throw APIError(400, "server.bad_request") }
