@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import PingshenAudit
 import PingshenCore
 import PingshenWire
 
@@ -19,7 +19,7 @@ public struct APIError: Error, Sendable {
 
 /// Who is calling, from their token.
 public struct Principal: Sendable, Equatable {
-    public var role: WireRole
+    public var role: PanelRole
     public var panel: String?
     public var reviewer: String?
     public var device: String
@@ -52,7 +52,7 @@ public struct PanelRecord: Sendable {
 /// An enrolment code to store (only its hash).
 public struct EnrolmentRecord: Sendable {
     public var codeHash: String
-    public var role: WireRole
+    public var role: PanelRole
     public var panel: String?
     public var reviewer: String
     public var expiresAt: Date
@@ -81,34 +81,22 @@ public protocol ServerStorage: Sendable {
     func panel(_ id: String) async throws -> PanelRecord?
     func putPanel(_ id: String, _ upload: PanelUpload, actor: String, now: Date) async throws -> PanelSummary
     func release(_ id: String, actor: String, now: Date) async throws -> PanelSummary
-    func seal(_ id: String, actor: String, now: Date) async throws -> PanelSummary
-    func reviewers(_ panel: String) async throws -> [WireReviewer]
+    func seal(_ id: String, actor: String, now: Date, digest: SealDigest?) async throws -> PanelSummary
+    func verifyPanel(_ panel: String) async throws -> PanelVerification?
+    /// How many admin codes were ever issued (0 for a new store): `server init` on a live store asks first.
+    func adminCodesIssued() async throws -> Int
+    func reviewers(_ panel: String) async throws -> [ReviewerInfo]
     func applicants(_ panel: String) async throws -> [WireApplicant]
-    func recusals(_ panel: String) async throws -> [WireRecusal]
+    func recusals(_ panel: String) async throws -> [Recusal]
     /// Applies a push. `rubric` gives the leaves of the panel's stored rubric (parsed and cached by the caller).
     func apply(panel: String, changes: [Change], principal: Principal, rubric: @escaping @Sendable (PanelRecord) throws -> RubricLeaves,
                now: Date) async throws -> [ChangeResult]
-    func pull(panel: String, since: Int64, limit: Int, onlyReviewer: String?) async throws -> (changes: [ServerChange], next: Int64, hasMore: Bool)
+    func pull(panel: String, since: Int64, limit: Int, onlyReviewer: String?) async throws -> (changes: [FeedChange], next: Int64, hasMore: Bool)
     func snapshot(_ panel: String) async throws -> WirePanelSnapshot?
     func verifyAudit() async throws -> AuditVerification
     func close() async throws
 }
 
-/// SHA-256 as lower-case hex.
-public func sha256Hex(_ data: Data) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(64)
-    for byte in SHA256.hash(data: data) {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-public func sha256Hex(_ text: String) -> String { sha256Hex(Data(text.utf8)) }
-
-let genesisHash = String(repeating: "0", count: 64)
 
 /// The one implementation of `ServerStorage`, over a `SQLDatabase` (SQLite or PostgreSQL): the same
 /// statements, the same transactions, the same semantics.
@@ -133,7 +121,15 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
     // MARK: Schema
 
-    static let schemaVersion: Int64 = 1
+    static let schemaVersion: Int64 = 2
+
+    /// Upgrades of the schema after version 1, named after their feature.
+    static let upgrades: [(version: Int64, statements: [String])] = [
+        // One audit format shared with the local store: rows keep the form they were hashed with (0: the
+        // server's first form; 2: the shared one). A server seal records the same digests as a local seal.
+        (2, ["ALTER TABLE audit ADD COLUMN canon {INT} NOT NULL DEFAULT 0",
+             "ALTER TABLE panels ADD COLUMN seal_digest TEXT"]),
+    ]
 
     static let schema: [String] = [
         "CREATE TABLE IF NOT EXISTS schema_version (version {INT} NOT NULL)",
@@ -211,12 +207,17 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                 throw PingshenError("server.schema_newer", [String(v), String(SQLServerStorage.schemaVersion)])
             }
             if v == nil {
-                try await tx.execute("INSERT INTO schema_version (version) VALUES (?)", [.int(SQLServerStorage.schemaVersion)])
+                try await tx.execute("INSERT INTO schema_version (version) VALUES (1)", [])
+            }
+            // Later versions, each once, in order (a store made by an older server is upgraded in place).
+            for (version, statements) in SQLServerStorage.upgrades where version > (v ?? 1) {
+                for statement in statements { try await tx.execute(dialect.ddl(statement), []) }
+                try await tx.execute("UPDATE schema_version SET version = ?", [.int(version)])
             }
             try await tx.execute("""
                 INSERT INTO server_state (id, seq, audit_id, audit_hash, server_id, created_at) VALUES (1, 0, 0, ?, ?, ?)
                 ON CONFLICT (id) DO NOTHING
-                """, [.text(genesisHash), .text(UUID().uuidString.lowercased()), .text(WireCoding.timestamp(Date()))])
+                """, [.text(auditGenesisHash), .text(UUID().uuidString.lowercased()), .text(WireCoding.timestamp(Date()))])
         }
     }
 
@@ -242,32 +243,27 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                              [.int(c.seq), .int(c.auditId), .text(c.auditHash)])
     }
 
-    /// The canonical text of an audit row that its hash covers.
-    static func canonicalAudit(id: Int64, at: String, actor: String, panel: String?, action: String, target: String?,
-                               old: String?, new: String?, reason: String?, changeId: String?) -> String {
-        let fields: [String?] = [String(id), at, actor, panel, action, target, old, new, reason, changeId]
-        // Unit separator between fields; a NUL marks a missing value (neither occurs in stored text).
-        return fields.map { $0 ?? "\u{0}" }.joined(separator: "\u{1F}")
-    }
+    static let auditInsert = "INSERT INTO audit (id, at, actor, panel, action, target, old, new, reason, change_id, canon, prev_hash, hash) VALUES "
 
-    static func auditHash(prev: String, canonical: String) -> String {
-        sha256Hex(Data(prev.utf8) + Data(canonical.utf8))
-    }
-
-    static let auditInsert = "INSERT INTO audit (id, at, actor, panel, action, target, old, new, reason, change_id, prev_hash, hash) VALUES "
-
-    /// The next audit row of the chain (advancing it), as binds for `auditInsert`.
+    /// The next audit row of the chain (advancing it), as binds for `auditInsert`. Hashed in the canonical form
+    /// shared with the local store (PingshenCore's AuditRecord): the target is the row's entity, the action its field.
     static func auditRow(_ chain: inout Chain, at: String, actor: String, panel: String?, action: String, target: String?,
                          old: String? = nil, new: String? = nil, reason: String? = nil, changeId: String? = nil) -> [SQLValue] {
-        let id = chain.auditId + 1
-        let canonical = canonicalAudit(id: id, at: at, actor: actor, panel: panel, action: action, target: target,
-                                       old: old, new: new, reason: reason, changeId: changeId)
-        let hash = auditHash(prev: chain.auditHash, canonical: canonical)
-        let row: [SQLValue] = [.int(id), .text(at), .text(actor), sql(panel), .text(action), sql(target), sql(old), sql(new),
-                               sql(reason), sql(changeId), .text(chain.auditHash), .text(hash)]
-        chain.auditId = id
+        var linker = AuditLinker(head: chain.auditHash, position: chain.auditId)
+        let (r, prev, hash) = linker.link(AuditRecord(position: 0, panel: panel, at: at, actor: actor, entity: target, field: action,
+                                                      old: old, new: new, reason: reason, changeId: changeId))
+        chain.auditId = r.position
         chain.auditHash = hash
-        return row
+        return [.int(r.position), .text(at), .text(actor), sql(panel), .text(action), sql(target), sql(old), sql(new),
+                sql(reason), sql(changeId), .int(Int64(AuditCanon.shared.rawValue)), .text(prev), .text(hash)]
+    }
+
+    /// A stored audit row in the shared canonical form (with the form it was written with).
+    static func auditRecord(_ r: SQLRow) -> AuditRecord {
+        AuditRecord(position: r.int("id") ?? -1, panel: r.text("panel"), at: r.text("at") ?? "", actor: r.text("actor") ?? "",
+                    entity: r.text("target"), field: r.text("action"), old: r.text("old"), new: r.text("new"),
+                    reason: r.text("reason"), changeId: r.text("change_id"),
+                    canon: r.int("canon").flatMap { AuditCanon(rawValue: Int($0)) } ?? .serverV0)
     }
 
     static func appendAudit(_ tx: any SQLExecutor, _ chain: inout Chain, at: String, actor: String, panel: String?,
@@ -294,39 +290,37 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
     public func verifyAudit() async throws -> AuditVerification {
         try await db.read { tx in
-            var prev = genesisHash
-            var count: Int64 = 0
+            var checker = AuditChainChecker()
             var after: Int64 = 0
             while true {
                 let rows = try await tx.query("""
-                    SELECT id, at, actor, panel, action, target, old, new, reason, change_id, prev_hash, hash FROM audit
+                    SELECT id, at, actor, panel, action, target, old, new, reason, change_id, canon, prev_hash, hash FROM audit
                     WHERE id > ? ORDER BY id LIMIT 2000
                     """, [.int(after)])
                 if rows.isEmpty { break }
                 for r in rows {
-                    let id = r.int("id") ?? -1
-                    let canonical = SQLServerStorage.canonicalAudit(
-                        id: id, at: r.text("at") ?? "", actor: r.text("actor") ?? "", panel: r.text("panel"),
-                        action: r.text("action") ?? "", target: r.text("target"), old: r.text("old"), new: r.text("new"),
-                        reason: r.text("reason"), changeId: r.text("change_id"))
-                    let expected = SQLServerStorage.auditHash(prev: prev, canonical: canonical)
-                    if r.text("prev_hash") != prev || r.text("hash") != expected || id != count + 1 {
-                        return AuditVerification(ok: false, rows: count, firstBadId: id, lastHash: prev)
+                    let record = SQLServerStorage.auditRecord(r)
+                    if !checker.check(record, prevHash: r.text("prev_hash") ?? "", hash: r.text("hash") ?? "") {
+                        return AuditVerification(ok: false, rows: checker.rows, firstBadId: record.position, lastHash: checker.prev)
                     }
-                    prev = expected
-                    count += 1
-                    after = id
+                    after = record.position
                 }
             }
             let state = try await tx.one("SELECT audit_hash, audit_id FROM server_state WHERE id = 1")
-            if let s = state, s.text("audit_hash") != prev || s.int("audit_id") != count {
-                return AuditVerification(ok: false, rows: count, firstBadId: count + 1, lastHash: prev)
+            if let s = state, s.text("audit_hash") != checker.prev || s.int("audit_id") != checker.rows {
+                return AuditVerification(ok: false, rows: checker.rows, firstBadId: checker.rows + 1, lastHash: checker.prev)
             }
-            return AuditVerification(ok: true, rows: count, firstBadId: nil, lastHash: prev)
+            return AuditVerification(ok: true, rows: checker.rows, firstBadId: nil, lastHash: checker.prev)
         }
     }
 
     // MARK: Enrolment codes and tokens
+
+    public func adminCodesIssued() async throws -> Int {
+        try await db.read { tx in
+            Int(try await tx.one("SELECT COUNT(*) AS n FROM enrolments WHERE role = 'admin'")?.int("n") ?? 0)
+        }
+    }
 
     public func addEnrolment(_ e: EnrolmentRecord, actor: String, now: Date) async throws {
         try await db.write { tx in
@@ -351,7 +345,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                                              [.text(codeHash)]),
                   row.text("used_at") == nil,
                   let expires = row.text("expires_at").flatMap(WireCoding.parseTimestamp), expires > now,
-                  let role = row.text("role").flatMap(WireRole.init(rawValue:)) else {
+                  let role = row.text("role").flatMap(PanelRole.init(rawValue:)) else {
                 return nil
             }
             let at = WireCoding.timestamp(now)
@@ -375,7 +369,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
             guard let row = try await tx.one("SELECT role, panel, reviewer, device, expires_at, revoked FROM tokens WHERE token_hash = ?",
                                              [.text(tokenHash)]),
                   !row.bool("revoked"),
-                  let role = row.text("role").flatMap(WireRole.init(rawValue:)),
+                  let role = row.text("role").flatMap(PanelRole.init(rawValue:)),
                   let expires = row.text("expires_at").flatMap(WireCoding.parseTimestamp) else {
                 return nil
             }
@@ -388,7 +382,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
     static let panelColumns = """
         p.id, p.rubric_id, p.rubric_yaml, p.title, p.round, p.variant, p.method, p.quorum, p.view, p.released,
-        p.sealed_at, p.sealed_by, p.version,
+        p.sealed_at, p.sealed_by, p.seal_digest, p.version,
         (SELECT COUNT(*) FROM reviewers r WHERE r.panel = p.id) AS n_reviewers,
         (SELECT COUNT(*) FROM applicants a WHERE a.panel = p.id) AS n_applicants
         """
@@ -398,7 +392,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                      rubricId: r.text("rubric_id") ?? "", variant: r.text("variant"), method: r.text("method"),
                      quorum: r.int("quorum").map { Int($0) }, view: r.text("view"), released: r.bool("released"),
                      sealed: r.text("sealed_at") != nil, sealedAt: r.text("sealed_at"), sealedBy: r.text("sealed_by"),
-                     version: r.int("version") ?? 0, reviewers: Int(r.int("n_reviewers") ?? 0),
+                     sealDigest: r.text("seal_digest"), version: r.int("version") ?? 0, reviewers: Int(r.int("n_reviewers") ?? 0),
                      applicants: Int(r.int("n_applicants") ?? 0))
     }
 
@@ -506,27 +500,37 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         }
     }
 
-    public func seal(_ id: String, actor: String, now: Date) async throws -> PanelSummary {
+    /// Seals a panel: every later change is refused. With `digest` (the chair's `inputs:… results:…` from the
+    /// panel as the server holds it), the inputs digest is recomputed from the rows and must match (409
+    /// otherwise: the chair's view is out of date); the seal then records both, as a local seal does.
+    public func seal(_ id: String, actor: String, now: Date, digest: SealDigest?) async throws -> PanelSummary {
         try await db.write { tx in
             var chain = try await SQLServerStorage.lockChain(tx)
-            guard let p = try await SQLServerStorage.loadPanel(tx, id) else { throw APIError(404, "server.panel.not_found", [id]) }
-            if p.summary.sealed { return p.summary }
+            guard let snap = try await SQLServerStorage.loadSnapshot(tx, id, cursor: chain.seq) else {
+                throw APIError(404, "server.panel.not_found", [id])
+            }
+            if snap.panel.sealed { return snap.panel }
+            let inputs = SQLServerStorage.inputsDigest(snap)
+            if let digest, digest.inputs != inputs {
+                throw APIError(409, "server.seal.inputs_differ", [id, digest.inputs, inputs])
+            }
             let at = WireCoding.timestamp(now)
-            _ = try await SQLServerStorage.feedEvent(tx, &chain, panel: id, kind: .sealed, actor: actor, at: at)
-            try await tx.execute("UPDATE panels SET sealed_at = ?, sealed_by = ?, updated_at = ? WHERE id = ?",
-                                 [.text(at), .text(actor), .text(at), .text(id)])
+            let sealDigest = digest?.text
+            _ = try await SQLServerStorage.feedEvent(tx, &chain, panel: id, kind: .sealed, actor: actor, at: at, reason: sealDigest)
+            try await tx.execute("UPDATE panels SET sealed_at = ?, sealed_by = ?, seal_digest = ?, updated_at = ? WHERE id = ?",
+                                 [.text(at), .text(actor), sql(sealDigest), .text(at), .text(id)])
             try await SQLServerStorage.appendAudit(tx, &chain, at: at, actor: actor, panel: id, action: "seal", target: id,
-                                                   new: at)
+                                                   new: sealDigest ?? at)
             try await SQLServerStorage.saveChain(tx, chain)
             guard let stored = try await SQLServerStorage.loadPanel(tx, id) else { throw StorageError("panel \(id) vanished") }
             return stored.summary
         }
     }
 
-    public func reviewers(_ panel: String) async throws -> [WireReviewer] {
+    public func reviewers(_ panel: String) async throws -> [ReviewerInfo] {
         try await db.read { tx in
             try await tx.query("SELECT id, name FROM reviewers WHERE panel = ? ORDER BY position", [.text(panel)])
-                .map { WireReviewer(id: $0.text("id") ?? "", name: $0.text("name") ?? "") }
+                .map { ReviewerInfo(id: $0.text("id") ?? "", name: $0.text("name") ?? "") }
         }
     }
 
@@ -547,13 +551,13 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         return list
     }
 
-    public func recusals(_ panel: String) async throws -> [WireRecusal] {
+    public func recusals(_ panel: String) async throws -> [Recusal] {
         try await db.read { tx in try await SQLServerStorage.loadRecusals(tx, panel) }
     }
 
-    static func loadRecusals(_ tx: any SQLExecutor, _ panel: String) async throws -> [WireRecusal] {
+    static func loadRecusals(_ tx: any SQLExecutor, _ panel: String) async throws -> [Recusal] {
         try await tx.query("SELECT reviewer, applicant, reason FROM recusals WHERE panel = ? ORDER BY reviewer, applicant", [.text(panel)])
-            .map { WireRecusal(reviewer: $0.text("reviewer") ?? "", applicant: $0.text("applicant") ?? "", reason: $0.text("reason") ?? "") }
+            .map { Recusal(reviewer: $0.text("reviewer") ?? "", applicant: $0.text("applicant") ?? "", reason: $0.text("reason") ?? "") }
     }
 
     // MARK: Changes
@@ -791,14 +795,15 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
     // MARK: Pull and snapshot
 
-    public func pull(panel: String, since: Int64, limit: Int, onlyReviewer: String?) async throws -> (changes: [ServerChange], next: Int64, hasMore: Bool) {
+    public func pull(panel: String, since: Int64, limit: Int, onlyReviewer: String?) async throws -> (changes: [FeedChange], next: Int64, hasMore: Bool) {
         try await db.read { tx in
             // Every sequence number up to `head` belongs to a committed transaction (numbers are handed out
             // under the server_state lock and committed with it), so once this page is short, the caller has
             // seen everything up to head.
             let head = try await tx.one("SELECT seq FROM server_state WHERE id = 1")?.int("seq") ?? 0
             var sqlText = """
-                SELECT seq, change_id, kind, device, reviewer, applicant, round, leaf, value, note, reason, client_time, received_at
+                SELECT seq, change_id, kind, device, reviewer, applicant, round, leaf, value, note, reason, client_time, received_at,
+                  actor
                 FROM changes WHERE panel = ? AND seq > ? AND status = 'applied'
                 """
             var binds: [SQLValue] = [.text(panel), .int(since)]
@@ -811,11 +816,11 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
             let rows = try await tx.query(sqlText, binds)
             let hasMore = rows.count > limit
             let page = rows.prefix(limit).map { r in
-                ServerChange(seq: r.int("seq") ?? 0, changeId: r.text("change_id") ?? "",
+                FeedChange(seq: r.int("seq") ?? 0, changeId: r.text("change_id") ?? "",
                              kind: ChangeKind(rawValue: r.text("kind") ?? "") ?? .panelUpdated, device: r.text("device"),
                              reviewer: r.text("reviewer"), applicant: r.text("applicant"), round: r.text("round"),
                              leaf: r.text("leaf"), value: r.double("value"), note: r.text("note"), reason: r.text("reason"),
-                             clientTime: r.text("client_time"), receivedAt: r.text("received_at") ?? "")
+                             clientTime: r.text("client_time"), receivedAt: r.text("received_at") ?? "", actor: r.text("actor"))
             }
             let last = page.last?.seq ?? since
             let next = hasMore ? last : max(last, head, since)
@@ -827,37 +832,57 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         try await db.write { tx in
             // A write transaction: one consistent state on both backends (the chain lock keeps writers out).
             let chain = try await SQLServerStorage.lockChain(tx)
-            guard let p = try await SQLServerStorage.loadPanel(tx, panel) else { return nil }
-            let reviewers = try await tx.query("SELECT id, name FROM reviewers WHERE panel = ? ORDER BY position", [.text(panel)])
-                .map { WireReviewer(id: $0.text("id") ?? "", name: $0.text("name") ?? "") }
-            var sheets: [String: WireSheet] = [:]
-            var order: [String] = []
-            func key(_ r: SQLRow) -> String {
-                "\(r.text("reviewer") ?? "")\u{1F}\(r.text("applicant") ?? "")\u{1F}\(r.text("round") ?? "")"
+            return try await SQLServerStorage.loadSnapshot(tx, panel, cursor: chain.seq)
+        }
+    }
+
+    /// Everything the chair's aggregation reads about a panel, as stored (in the caller's transaction).
+    static func loadSnapshot(_ tx: any SQLExecutor, _ panel: String, cursor: Int64) async throws -> WirePanelSnapshot? {
+        guard let p = try await SQLServerStorage.loadPanel(tx, panel) else { return nil }
+        let reviewers = try await tx.query("SELECT id, name FROM reviewers WHERE panel = ? ORDER BY position", [.text(panel)])
+            .map { ReviewerInfo(id: $0.text("id") ?? "", name: $0.text("name") ?? "") }
+        var sheets: [String: SheetRecord] = [:]
+        func key(_ r: SQLRow) -> String {
+            "\(r.text("reviewer") ?? "")\u{1F}\(r.text("applicant") ?? "")\u{1F}\(r.text("round") ?? "")"
+        }
+        func sheet(_ r: SQLRow) -> SheetRecord {
+            SheetRecord(reviewer: r.text("reviewer") ?? "", applicant: r.text("applicant") ?? "", round: r.text("round") ?? "")
+        }
+        for r in try await tx.query("""
+            SELECT reviewer, applicant, round, leaf, points, note FROM sheet_cells WHERE panel = ?
+            ORDER BY reviewer, applicant, round, leaf
+            """, [.text(panel)]) {
+            let k = key(r)
+            if sheets[k] == nil { sheets[k] = sheet(r) }
+            if let leaf = r.text("leaf") {
+                if let pts = r.double("points") { sheets[k]?.points[leaf] = pts }
+                if let n = r.text("note") { sheets[k]?.notes[leaf] = n }
             }
-            func sheet(_ r: SQLRow) -> WireSheet {
-                WireSheet(reviewer: r.text("reviewer") ?? "", applicant: r.text("applicant") ?? "", round: r.text("round") ?? "")
-            }
-            for r in try await tx.query("""
-                SELECT reviewer, applicant, round, leaf, points, note FROM sheet_cells WHERE panel = ?
-                ORDER BY reviewer, applicant, round, leaf
-                """, [.text(panel)]) {
-                let k = key(r)
-                if sheets[k] == nil { sheets[k] = sheet(r); order.append(k) }
-                if let leaf = r.text("leaf") {
-                    if let pts = r.double("points") { sheets[k]?.points[leaf] = pts }
-                    if let n = r.text("note") { sheets[k]?.notes[leaf] = n }
-                }
-            }
-            for r in try await tx.query("SELECT reviewer, applicant, round, submitted FROM sheets WHERE panel = ?", [.text(panel)]) {
-                let k = key(r)
-                if sheets[k] == nil { sheets[k] = sheet(r); order.append(k) }
-                sheets[k]?.submitted = r.bool("submitted")
-            }
-            return WirePanelSnapshot(panel: p.summary, rubricYaml: p.rubricYaml, reviewers: reviewers,
-                                     applicants: try await SQLServerStorage.loadApplicants(tx, panel),
-                                     sheets: order.sorted().compactMap { sheets[$0] },
-                                     recusals: try await SQLServerStorage.loadRecusals(tx, panel), cursor: chain.seq)
+        }
+        for r in try await tx.query("SELECT reviewer, applicant, round, submitted FROM sheets WHERE panel = ?", [.text(panel)]) {
+            let k = key(r)
+            if sheets[k] == nil { sheets[k] = sheet(r) }
+            sheets[k]?.submitted = r.bool("submitted")
+        }
+        return WirePanelSnapshot(panel: p.summary, rubricYaml: p.rubricYaml, reviewers: reviewers,
+                                 applicants: try await SQLServerStorage.loadApplicants(tx, panel),
+                                 sheets: sheets.keys.sorted().compactMap { sheets[$0] },
+                                 recusals: try await SQLServerStorage.loadRecusals(tx, panel), cursor: cursor)
+    }
+
+    /// The SHA-256 of a panel's canonical inputs (PingshenCore's `canonicalInputText`), as its rows hold them:
+    /// the same digest a chair's or reviewer's copy of the same panel computes.
+    static func inputsDigest(_ snapshot: WirePanelSnapshot) -> String {
+        sha256Hex(canonicalInputText(snapshot.model))
+    }
+
+    public func verifyPanel(_ panel: String) async throws -> PanelVerification? {
+        let audit = try await verifyAudit()
+        return try await db.write { tx in
+            let chain = try await SQLServerStorage.lockChain(tx)
+            guard let snap = try await SQLServerStorage.loadSnapshot(tx, panel, cursor: chain.seq) else { return nil }
+            return PanelVerification(panel: panel, audit: audit, sealed: snap.panel.sealed, sealDigest: snap.panel.sealDigest,
+                                     inputsDigest: SQLServerStorage.inputsDigest(snap))
         }
     }
 }
