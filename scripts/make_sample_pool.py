@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the sample expert pool (Samples/pool/): pool.csv (Chinese headers, UTF-8 with BOM, as a secretariat
-keeps it in Excel), pool.yaml (the same experts in the YAML form) and applicants.tsv (40 fictional applicants
+keeps it in Excel), pool.yaml (the same experts in the YAML form) and applicants.csv (40 fictional applicants
 for the README walkthrough). Deterministic: run it again and the files are the same byte for byte.
 All names are invented: organisation names use made-up two-character prefixes that are not place names."""
 import random
@@ -109,7 +109,7 @@ with open(f"{out}/pool.yaml", "w", encoding="utf-8") as f:
             for t, why in ties:
                 f.write(f"      - {{target: {q(t)}, reason: {q(why)}}}\n")
 
-with open(f"{out}/applicants.tsv", "w", encoding="utf-8") as f:
-    f.write("# id\tname\torganization\trelated\tfield\n")
+with open(f"{out}/applicants.csv", "w", encoding="utf-8") as f:
+    f.write("# id,name,organization,related,field\n")
     for a in applicants:
-        f.write("\t".join(a) + "\n")
+        f.write(",".join(a) + "\n")

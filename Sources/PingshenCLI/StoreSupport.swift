@@ -98,5 +98,6 @@ func requireScorable(_ ctx: PanelContext, reviewer: String, applicant: String) t
     if try ctx.store.isRecused(panel: ctx.panel.id, reviewer: reviewer, applicant: applicant) {
         throw PingshenError("store.recused", [reviewer, applicant])
     }
+    try ctx.store.requireAssigned(panel: ctx.panel.id, reviewer: reviewer, applicant: applicant)
     return (r, a)
 }

@@ -641,6 +641,11 @@ extension PanelStore {
         }
     }
 
+    /// A panel with an assignment refuses a pair that is not assigned (the scoring session asks first).
+    public func requireAssigned(panel: String, reviewer: String, applicant: String) throws {
+        try read { db in try requireAssigned(db, panel, reviewer, applicant) }
+    }
+
     /// For the sheet writers: a panel with an assignment refuses a pair that is not assigned.
     func requireAssigned(_ db: Database, _ panel: String, _ reviewer: String, _ applicant: String) throws {
         let any = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM assignment WHERE panel_id = ? LIMIT 1"),

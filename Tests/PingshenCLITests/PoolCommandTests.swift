@@ -18,7 +18,7 @@ private func python(_ args: [String]) throws -> (code: Int32, out: String) {
 }
 
 private let samplePool = cliRepoRoot + "/Samples/pool/pool.csv"
-private let sampleApplicants = cliRepoRoot + "/Samples/pool/applicants.tsv"
+private let sampleApplicants = cliRepoRoot + "/Samples/pool/applicants.csv"
 
 extension Sandbox {
     /// The sample pool and a panel P1 with the walkthrough's 40 applicants (organizations, groups, fields).
@@ -27,7 +27,7 @@ extension Sandbox {
         try ok(["panel", "create", "P1", "--rubric", "tech-innovation-demo-enterprise", "--title", "抽取测试"])
         let lines = try String(contentsOfFile: sampleApplicants, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
         for line in lines.prefix(limit) {
-            let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            let c = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             var args = ["applicant", "add", "P1", c[0], "--name", c[1], "--organization", c[2], "--field", c[4]]
             if !c[3].isEmpty { args += ["--related", c[3]] }
             try ok(args)
@@ -219,6 +219,9 @@ struct PoolCommandTests {
         let sheet = try s.file("s.txt", "panel: P1\nreviewer: \(unassigned.0)\napplicant: \(unassigned.1)\n")
         let r = try s.run(["import", "P1", sheet, "--lang", "en"])
         #expect(r.code == 1 && r.err.contains("is not assigned"))
+        // So is a scoring session, before its first prompt.
+        let session = try s.run(["score", "P1", "--reviewer", unassigned.0, "--applicant", unassigned.1, "--lang", "en"], stdin: "")
+        #expect(session.code == 1 && session.err.contains("is not assigned"))
         let p0 = pairs[0]
         try s.ok(["import", "P1", try s.file("ok.txt", "panel: P1\nreviewer: \(p0["reviewer"] ?? "")\napplicant: \(p0["applicant"] ?? "")\n")])
         // The chair adds the pair by hand (logged); then the import goes through.
