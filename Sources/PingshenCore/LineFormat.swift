@@ -673,7 +673,12 @@ public func resolveData(_ blocks: [LineBlock], file: String, index: RubricIndex,
                 }
                 value = v
             }
-            if value < 0 {
+            if let range = node?.validRange ?? gates.lazy.compactMap(\.validRange).first {
+                if !range.contains(value) {
+                    fail("line.value_range", [e.id, formatNumber(value, decimals: 4), range.text + (node?.unit ?? gates.first?.unit ?? "")], e.line, e.id)
+                    continue
+                }
+            } else if value < 0 {
                 fail("line.value_negative", [e.id, formatNumber(value, decimals: 4)], e.line, e.id)
                 continue
             }

@@ -73,6 +73,28 @@ public enum Rule: Sendable, Equatable {
 }
 
 /// A node of the indicator tree. A node without children is a leaf and carries an input kind and a rule.
+/// A closed range of values; nil ends are open.
+public struct ValueRange: Sendable, Equatable, Codable {
+    public var min: Double?
+    public var max: Double?
+    public init(min: Double?, max: Double?) {
+        self.min = min
+        self.max = max
+    }
+
+    public func contains(_ v: Double) -> Bool { (min.map { v >= $0 } ?? true) && (max.map { v <= $0 } ?? true) }
+
+    /// As a person reads it: `0–100`, `≥ 0`, `≤ 100`, `any`.
+    public var text: String {
+        switch (min, max) {
+        case let (lo?, hi?): return "\(formatNumber(lo, decimals: 4))–\(formatNumber(hi, decimals: 4))"
+        case let (lo?, nil): return "≥ \(formatNumber(lo, decimals: 4))"
+        case let (nil, hi?): return "≤ \(formatNumber(hi, decimals: 4))"
+        default: return "—"
+        }
+    }
+}
+
 public struct RubricNode: Sendable, Equatable {
     public var id: String
     public var name: String
@@ -97,12 +119,16 @@ public struct RubricNode: Sendable, Equatable {
     public var note: String?
     public var source: Provenance?
     public var children: [RubricNode]
+    /// The values a value leaf can take, where the source implies a range (a share of staff or of costs lies in
+    /// 0–100 %; a profit rate may be negative). nil: the default, not below 0 and no upper bound.
+    public var validRange: ValueRange?
 
     public init(id: String, name: String, nameEn: String? = nil, weight: Double, guidance: String? = nil,
                 basicRequirement: String? = nil, fullRequirement: String? = nil, unit: String? = nil,
                 input: InputKind? = nil, rule: Rule? = nil, of: String? = nil, cap: Bool = false,
                 provisional: Bool = false, note: String? = nil, source: Provenance? = nil,
-                children: [RubricNode] = []) {
+                children: [RubricNode] = [], validRange: ValueRange? = nil) {
+        self.validRange = validRange
         self.id = id
         self.name = name
         self.nameEn = nameEn
@@ -122,6 +148,9 @@ public struct RubricNode: Sendable, Equatable {
     }
 
     public var isLeaf: Bool { children.isEmpty }
+
+    /// The range a value of this leaf must lie in (the default: not below 0).
+    public var acceptedRange: ValueRange { validRange ?? ValueRange(min: 0, max: nil) }
 
     public func displayName(_ lang: Lang) -> String {
         lang == .en ? (nameEn ?? name) : name
@@ -164,10 +193,13 @@ public struct Gate: Sendable, Equatable {
     public var provisional: Bool
     public var note: String?
     public var source: Provenance?
+    /// The values its field can take, where the source implies a range (as for a value leaf).
+    public var validRange: ValueRange?
 
     public init(id: String, field: String? = nil, name: String, nameEn: String? = nil, op: GateOp,
                 threshold: Double? = nil, unit: String? = nil, provisional: Bool = false, note: String? = nil,
-                source: Provenance? = nil) {
+                source: Provenance? = nil, validRange: ValueRange? = nil) {
+        self.validRange = validRange
         self.id = id
         self.field = field ?? id
         self.name = name

@@ -16,7 +16,7 @@ public enum RubricLoader {
 
     static let rubricKeys: Set<String> = ["id", "name", "name_en", "version", "total", "source", "grades",
                                           "eligibility", "industries", "nodes"]
-    static let nodeKeys: Set<String> = ["id", "name", "name_en", "weight", "guidance", "basic", "full_marks", "unit",
+    static let nodeKeys: Set<String> = ["id", "name", "name_en", "weight", "guidance", "basic", "full_marks", "unit", "range",
                                         "input", "rule", "of", "cap", "provisional", "note", "source", "children"]
     static let sourceKeys: Set<String> = ["document", "table", "lines", "public_copy"]
 
@@ -126,7 +126,7 @@ public enum RubricLoader {
     }
 
     static func readGate(_ r: YAMLReader, _ node: Node, lines: inout [String: Int]) -> Gate? {
-        let keys: Set<String> = ["id", "field", "name", "name_en", "op", "value", "unit", "provisional", "note", "source"]
+        let keys: Set<String> = ["id", "field", "name", "name_en", "op", "value", "unit", "provisional", "note", "source", "range"]
         guard let m = r.mapping(node, allowed: keys, context: "gate") else { return nil }
         guard let id = r.string(m, "id", required: true, context: "gate") else { return nil }
         if !isValidNodeId(id) { r.fail(m["id"], "rubric.bad_id", [id], field: "id") }
@@ -140,7 +140,8 @@ public enum RubricLoader {
         return Gate(id: id, field: r.string(m, "field", context: "gate \(id)"), name: r.string(m, "name", required: true, context: "gate \(id)") ?? id,
                     nameEn: r.string(m, "name_en", context: "gate"), op: op, threshold: threshold,
                     unit: r.string(m, "unit", context: "gate"), provisional: r.bool(m, "provisional") ?? false,
-                    note: r.string(m, "note", context: "gate"), source: readSource(r, m["source"], context: "gate.source"))
+                    note: r.string(m, "note", context: "gate"), source: readSource(r, m["source"], context: "gate.source"),
+                    validRange: m["range"].flatMap { readRange(r, $0, id: id) })
     }
 
     static func readIndustries(_ r: YAMLReader, _ node: Node?) -> IndustryTable? {
@@ -207,7 +208,29 @@ public enum RubricLoader {
                           fullRequirement: r.string(m, "full_marks", context: ctx), unit: r.string(m, "unit", context: ctx),
                           input: input, rule: rule, of: r.string(m, "of", context: ctx), cap: r.bool(m, "cap") ?? false,
                           provisional: r.bool(m, "provisional") ?? false, note: r.string(m, "note", context: ctx),
-                          source: readSource(r, m["source"], context: "\(ctx).source"), children: children)
+                          source: readSource(r, m["source"], context: "\(ctx).source"), children: children,
+                          validRange: m["range"].flatMap { readRange(r, $0, id: id) })
+    }
+
+    /// `range: [LOW, HIGH]`, `~` for an open end: the values a value leaf can take.
+    static func readRange(_ r: YAMLReader, _ node: Node, id: String) -> ValueRange? {
+        guard let seq = r.sequence(node, key: "range") else { return nil }
+        guard seq.count == 2 else {
+            r.fail(node, "rubric.bad_range", [id], field: "range")
+            return nil
+        }
+        func end(_ n: Node) -> (ok: Bool, value: Double?) {
+            if case .scalar(let s) = n, ["~", "null", ""].contains(s.string) { return (true, nil) }
+            guard let v = r.number(n, key: "range") else { return (false, nil) }
+            return (true, v)
+        }
+        let (lo, hi) = (end(seq[0]), end(seq[1]))
+        guard lo.ok, hi.ok else { return nil }
+        if let a = lo.value, let b = hi.value, a > b {
+            r.fail(node, "rubric.bad_range", [id], field: "range")
+            return nil
+        }
+        return ValueRange(min: lo.value, max: hi.value)
     }
 
     static func readRule(_ r: YAMLReader, _ node: Node, id: String) -> Rule? {

@@ -59,3 +59,37 @@ struct InputTests {
         #expect(de.errors.first?.key == "line.unit_mismatch" && de.errors.first?.args.last == "万元")
     }
 }
+
+@Suite("Valid ranges of values, where the source implies one")
+struct ValueRangeTests {
+    @Test("A share of staff above 100 % is refused with its range; a profit rate may be negative; a profit share may pass 100 %")
+    func ranges() throws {
+        let rubric = try bundledRubric("tech-center-evaluation")
+        func check(_ line: String) -> [PingshenError] {
+            let text = "panel: P1\napplicant: a1\n\(line)\n"
+            let (blocks, _) = parseLineBlocks(bytes: Array(text.utf8), file: "d.txt")
+            if case .failure(let e) = resolveData(blocks, file: "d.txt", rubric: rubric, panel: "P1") { return e.errors }
+            return []
+        }
+        let over = check("rd-staff-share = 130%")
+        #expect(over.map(\.key) == ["line.value_range"] && over.first?.location?.line == 3, "\(over)")
+        #expect(over.first?.text(.en).contains("0–100%") == true, "\(over.first?.text(.en) ?? "")")
+        #expect(check("rd-staff-share = 100%").isEmpty)
+        #expect(check("profit-rate = -12.5%").isEmpty)
+        #expect(check("new-product-profit-share = 130%").isEmpty)
+        #expect(check("new-product-sales-share = -1").map(\.key) == ["line.value_range"])
+    }
+
+    @Test("A range is [LOW, HIGH] with ~ for an open end; anything else is refused by rubric check")
+    func badRange() {
+        func loads(_ range: String) -> [String] {
+            let yaml = try? String(contentsOfFile: "\(repoRoot)/Rubrics/tech-center-evaluation.yaml", encoding: .utf8)
+            let text = (yaml ?? "").replacingOccurrences(of: "range: [0, 100]   # a share of a whole", with: "range: \(range)")
+            return problems(text).map(\.key)
+        }
+        #expect(loads("[0, 100]").isEmpty)
+        #expect(loads("[~, 50]").isEmpty)
+        #expect(loads("[100, 0]").contains("rubric.bad_range"))
+        #expect(loads("[1, 2, 3]").contains("rubric.bad_range"))
+    }
+}

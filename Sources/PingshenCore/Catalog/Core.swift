@@ -20,6 +20,8 @@ extension Catalog {
         "line.value_leaf_in_sheet": ("“{0}”是核定数据指标（value），应在申报单位数据中给出，而非评分表", "“{0}” is a verified-data indicator (value): it belongs in the applicant data, not a score sheet"),
         "line.reviewer_in_data": ("申报单位数据块不应包含“reviewer:”", "an applicant-data block must not contain “reviewer:”"),
         "rubric.bands_gap": ("{0} 的等级档次最低从 {1} 起：低于 {1} 的总分没有等级（最低一档应从 0 起）", "the grade bands of {0} start at {1}: a total below {1} has no grade (the lowest band must start at 0)"),
+        "line.value_range": ("“{0}”的数值 {1} 不在有效范围内（应为 {2}）", "“{0}” = {1} is out of its valid range ({2})"),
+        "rubric.bad_range": ("指标 {0} 的 range 应为 [下限, 上限]（~ 表示不限），且下限不大于上限", "the range of {0} must be [LOW, HIGH] (~ for no limit), LOW not above HIGH"),
         "line.unit_mismatch": ("“{0}”后面的单位“{1}”不对（应为 {2}，或不写单位）", "“{0}” has the unit “{1}”, which does not fit (use {2}, or no unit)"),
         "line.percent_not_allowed": ("“{0}”的单位不是 %，不能写百分号", "“{0}” is not measured in %, a percent sign is not allowed"),
         "line.yesno_not_allowed": ("“{0}”不是“是/否”型指标，请输入分数", "“{0}” is not a yes/no indicator: enter points"),
