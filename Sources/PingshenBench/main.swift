@@ -247,11 +247,85 @@ func calibrationBench(_ args: [String]) {
     ])
 }
 
+// MARK: - Draw and assignment (issue 11)
+
+/// Words for the bench's draws: SplitMix64 (the CLI's draw uses SHA-256 in counter mode, PingshenAudit's
+/// DrawGenerator, about one SHA-256 block per four words; this bench measures the rest of the draw).
+struct BenchWords: DrawRandomSource {
+    var state: UInt64
+    mutating func next64() -> UInt64 {
+        state = splitMix64(state)
+        return state
+    }
+}
+
+/// Draw from a pool of `--pool` experts (eligibility with ties against `--applicants` applicants, the
+/// snapshot's canonical text, Fisher–Yates, selection with quotas and one per organization), best and
+/// median of 7.
+func drawBench(_ args: [String]) {
+    let n = Int(option("pool", args, default: "10000")) ?? 10000
+    let na = Int(option("applicants", args, default: "200")) ?? 200
+    let kinds = ["技术", "技术", "技术", "技术", "技术", "技术", "技术", "管理", "管理", "财务"]
+    var g = BenchWords(state: 1)
+    let pool = (0..<n).map { i -> Expert in
+        Expert(id: String(format: "x%05d", i), name: "专家\(i)", organization: "单位\(g.uniform(below: n / 4))",
+               kind: kinds[g.uniform(below: kinds.count)], fields: ["f\(g.uniform(below: 10))"], available: g.uniform(below: 20) > 0,
+               ties: g.uniform(below: 30) == 0 ? [ExpertTie(target: "a\(g.uniform(below: na))")] : [])
+    }
+    let applicants = (0..<na).map { ApplicantProfile(id: "a\($0)", name: "申报单位\($0)", related: ["集团\($0 % 17)"]) }
+    let rules = DrawRules(count: 15, kinds: [.init(kind: "技术", count: 11), .init(kind: "管理", count: 2), .init(kind: "财务", count: 2)],
+                          reserve: 5, onePerOrganization: true)
+    var times: [Double] = []
+    var drawn = 0, candidates = 0
+    for run in 0..<7 {
+        let t0 = Date()
+        let e = drawEligibility(pool: pool, applicants: applicants, rules: rules, inPanel: [])
+        _ = canonicalCandidateText(e.candidates)
+        var w = BenchWords(state: UInt64(run))
+        let order = seededOrder(count: e.candidates.count, &w)
+        if case .success(let sel) = selectDraw(e.candidates, order: order, rules: rules) { drawn = sel.drawn.count }
+        times.append(Date().timeIntervalSince(t0))
+        candidates = e.candidates.count
+    }
+    times.sort()
+    printJSON(["pool": n, "applicants": na, "candidates": candidates, "drawn": drawn, "draw_s": times[times.count / 2],
+               "draw_best_s": times[0], "target_s": 0.1])
+}
+
+/// Assign `--applicants` applicants × `--per` reviewers among `--reviewers` reviewers (min-cost flow with
+/// field costs, connectivity check), best and median of 5.
+func assignBench(_ args: [String]) {
+    let na = Int(option("applicants", args, default: "2000")) ?? 2000
+    let nr = Int(option("reviewers", args, default: "300")) ?? 300
+    let k = Int(option("per", args, default: "5")) ?? 5
+    var g = BenchWords(state: 3)
+    var forbidden = Set<String>()
+    for _ in 0..<(na / 2) { forbidden.insert(AssignmentProblem.key("r\(g.uniform(below: nr))", "a\(g.uniform(below: na))")) }
+    let p = AssignmentProblem(reviewers: (0..<nr).map { "r\($0)" }, applicants: (0..<na).map { "a\($0)" }, perApplicant: k,
+                              forbidden: forbidden, reviewerFields: (0..<nr).map { ["f\($0 % 7)", "f\(($0 + 3) % 7)"] },
+                              applicantFields: (0..<na).map { "f\($0 % 7)" }, seed: 7)
+    var times: [Double] = []
+    var last: AssignmentResult?
+    for _ in 0..<5 {
+        let t0 = Date()
+        if case .success(let r) = assignReviewers(p) { last = r }
+        times.append(Date().timeIntervalSince(t0))
+    }
+    times.sort()
+    let loads = last.map { Array($0.loads.values) } ?? []
+    printJSON(["applicants": na, "reviewers": nr, "per_applicant": k, "forbidden_pairs": forbidden.count,
+               "pairs": last?.pairs.count ?? 0, "assign_s": times[times.count / 2], "assign_best_s": times[0], "target_s": 2.0,
+               "load_min": loads.min() ?? 0, "load_max": loads.max() ?? 0, "mean_load": last?.mean ?? 0,
+               "off_balance": last?.offBalance.count ?? -1, "connected": last?.connected ?? false, "swaps": last?.swaps ?? 0])
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 let root = option("root", args, default: FileManager.default.currentDirectoryPath)
 switch args.first {
 case "aggregate": aggregateBench(args, root: root)
 case "detection": detectionBench(args, root: root)
 case "calibration": calibrationBench(args)
-default: fail("usage: pingshen-bench aggregate|detection|calibration [--root DIR] [--rubric R] [--applicants N] [--reviewers K] …")
+case "draw": drawBench(args)
+case "assign": assignBench(args)
+default: fail("usage: pingshen-bench aggregate|detection|calibration|draw|assign [--root DIR] [--rubric R] [--applicants N] [--reviewers K] …")
 }

@@ -137,14 +137,12 @@ public func drawEligibility(pool: [Expert], applicants: [ApplicantProfile], rule
                             inPanel: Set<String>) -> DrawEligibility {
     var out = DrawEligibility(candidates: [], pool: pool.count, unavailable: 0, otherField: 0, tied: 0, inPanel: 0, tiedPairs: [:])
     let field = rules.field.map(poolKey)
+    let index = TieIndex(applicants)
     for e in pool {
         if inPanel.contains(e.id) { out.inPanel += 1; continue }
         if !e.available { out.unavailable += 1; continue }
         if let field, !e.fields.map(poolKey).contains(field) { out.otherField += 1; continue }
-        var pairs: [(applicant: String, reason: String)] = []
-        for a in applicants {
-            if let why = tieReason(e, a) { pairs.append((a.id, why)) }
-        }
+        let pairs = index.ties(of: e)
         if !pairs.isEmpty {
             if rules.ties != "pairs" { out.tied += 1; continue }
             out.tiedPairs[e.id] = pairs

@@ -72,17 +72,38 @@ public struct ApplicantProfile: Sendable, Equatable, Codable {
 /// applicant's id, its name, its organization or a related organization. Names compare after trimming and
 /// folding full-width characters.
 public func tieReason(_ e: Expert, _ a: ApplicantProfile) -> String? {
-    let orgs = Set(a.organizations.map(poolKey) + [poolKey(a.name)])
-    if orgs.contains(poolKey(e.organization)) {
-        return "工作单位 \(e.organization)"
-    }
-    for t in e.ties {
-        let k = poolKey(t.target)
-        if k == poolKey(a.id) || orgs.contains(k) {
-            return t.reason.map { "\(t.target)：\($0)" } ?? t.target
+    TieIndex([a]).ties(of: e).first?.reason
+}
+
+/// The applicants' tie keys, computed once for checking many experts: each organization key (own, related,
+/// name) and each id key maps to the applicants it belongs to, so an expert costs a few lookups.
+public struct TieIndex: Sendable {
+    let ids: [String]
+    let byOrganization: [String: [Int]]
+    let byId: [String: [Int]]
+
+    public init(_ applicants: [ApplicantProfile]) {
+        ids = applicants.map(\.id)
+        var orgs: [String: [Int]] = [:], idKeys: [String: [Int]] = [:]
+        for (i, a) in applicants.enumerated() {
+            for k in Set(a.organizations.map(poolKey) + [poolKey(a.name)]) { orgs[k, default: []].append(i) }
+            idKeys[poolKey(a.id), default: []].append(i)
         }
+        byOrganization = orgs
+        byId = idKeys
     }
-    return nil
+
+    /// The applicants the expert is tied to, in applicant order, with why (see `tieReason`).
+    public func ties(of e: Expert) -> [(applicant: String, reason: String)] {
+        var reasons: [Int: String] = [:]
+        for i in byOrganization[poolKey(e.organization)] ?? [] { reasons[i] = "工作单位 \(e.organization)" }
+        for t in e.ties {
+            let k = poolKey(t.target)
+            let why = t.reason.map { "\(t.target)：\($0)" } ?? t.target
+            for i in (byId[k] ?? []) + (byOrganization[k] ?? []) where reasons[i] == nil { reasons[i] = why }
+        }
+        return reasons.keys.sorted().compactMap { i in reasons[i].map { (ids[i], $0) } }
+    }
 }
 
 /// The key names are compared by: trimmed, full-width folded.

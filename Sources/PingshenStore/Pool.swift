@@ -41,11 +41,19 @@ struct PoolExpertRow: Codable, FetchableRecord, PersistableRecord {
         updatedAt = at
     }
 
-    var expert: Expert {
+    var expert: Expert { expert(JSONDecoder()) }
+
+    func expert(_ decoder: JSONDecoder) -> Expert {
+        // Lists are stored as JSON; the common cases (no ties, no fields) need no decoding.
         Expert(id: id, name: name, organization: organization, kind: kind,
-               fields: (try? JSONDecoder().decode([String].self, from: Data(fields.utf8))) ?? [],
+               fields: fields == "[]" ? [] : (try? decoder.decode([String].self, from: Data(fields.utf8))) ?? [],
                title: title, region: region, available: available,
-               ties: (try? JSONDecoder().decode([ExpertTie].self, from: Data(ties.utf8))) ?? [])
+               ties: ties == "[]" ? [] : (try? decoder.decode([ExpertTie].self, from: Data(ties.utf8))) ?? [])
+    }
+
+    static func all(_ db: Database) throws -> [Expert] {
+        let decoder = JSONDecoder()
+        return try PoolExpertRow.order(Column("id")).fetchAll(db).map { $0.expert(decoder) }
     }
 }
 
@@ -234,7 +242,7 @@ extension PanelStore {
 
     /// The pool, by id.
     public func pool() throws -> [Expert] {
-        try read { db in try PoolExpertRow.order(Column("id")).fetchAll(db).map(\.expert) }
+        try read { db in try PoolExpertRow.all(db) }
     }
 
     // MARK: - Applicant profiles (organization, related organizations, field)
@@ -304,7 +312,7 @@ extension PanelStore {
                     }
                 }
             }
-            let pool = try PoolExpertRow.order(Column("id")).fetchAll(db).map(\.expert)
+            let pool = try PoolExpertRow.all(db)
             if pool.isEmpty { throw PingshenError("draw.no_pool", []) }
             let inPanel = Set(try Self.reviewers(db, panel).map(\.id))
             let profiles = try Self.applicantProfiles(db, panel)
@@ -320,9 +328,11 @@ extension PanelStore {
             let digest = candidatesDigest(elig.candidates)
             try DrawRow(panelId: panel, seq: seq, seed: seed, candidatesDigest: digest, rules: rules.canonical,
                         candidates: elig.candidates.count, reason: reason, at: at, actor: actor).insert(db)
+            let insertCandidate = try db.cachedStatement(sql: """
+                INSERT INTO draw_candidate (panel_id, draw_seq, pos, expert_id, name, organization, kind) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
             for (i, c) in elig.candidates.enumerated() {
-                try DrawCandidateRow(panelId: panel, drawSeq: seq, pos: i, expertId: c.id, name: c.name,
-                                     organization: c.organization, kind: c.kind).insert(db)
+                try insertCandidate.execute(arguments: [panel, seq, i, c.id, c.name, c.organization, c.kind])
             }
             let entity = "draw:\(seq)"
             try log.append(db, entity: entity, field: "seed", old: nil, new: seed, reason: reason)
