@@ -27,6 +27,9 @@ for r in tech-innovation-demo-enterprise manufacturing-innovation-center; do
 done | tee "$work/detection.jsonl" >&2
 echo "== calibration: 2 000 applicants × 300 reviewers × 5 sheets (grade stability included); partial designs vs planted truth" >&2
 "$BIN/pingshen-bench" calibration --applicants 2000 --reviewers 300 --per 5 --seeds 20 | tee "$work/calibration.json" >&2
+echo "== draw from a pool of 10 000 experts; assign 2 000 applicants × K = 5 among 300 reviewers (issue 11)" >&2
+"$BIN/pingshen-bench" draw --pool 10000 --applicants 200 | tee "$work/draw.json" >&2
+"$BIN/pingshen-bench" assign --applicants 2000 --reviewers 300 --per 5 | tee "$work/assign.json" >&2
 
 if [ -x scripts/server-load.sh ] || [ -f scripts/server-load.sh ]; then
   echo "== server: 64 concurrent writers on loopback, first sync of 100 000 lines (scripts/server-load.sh)" >&2
@@ -51,6 +54,7 @@ def load(name):
 scoring, agg, pd = load("scoring.json"), load("aggregate.json"), load("pandas.json")
 det = [json.loads(l) for l in open(os.path.join(work, "detection.jsonl")) if l.strip()]
 cal = load("calibration.json")
+drw, asg = load("draw.json"), load("assign.json")
 rows = []  # (figure, measured, unit, target, ratio)
 def add(name, value, unit, target):
     ratio = (value / target) if (value is not None and target) else None
@@ -66,6 +70,11 @@ add("peak memory of the aggregation process", agg.get("peak_rss_mib"), "MiB", 50
 if cal:
     add(f"calibrate {cal.get('applicants')}×{cal.get('reviewers')}×{cal.get('per_applicant')} ({cal.get('sheets')} sheets, "
         f"{cal.get('replicates')} stability refits, median)", cal.get("calibrate_s"), "s", 1)
+if drw:
+    add(f"draw 15 from a pool of {drw.get('pool')} ({drw.get('candidates')} eligible, median)", drw.get("draw_s"), "s", 0.1)
+if asg:
+    add(f"assign {asg.get('applicants')}×K={asg.get('per_applicant')} among {asg.get('reviewers')} "
+        f"(loads {asg.get('load_min')}–{asg.get('load_max')}, connected {asg.get('connected')}, median)", asg.get("assign_s"), "s", 2)
 if pd:
     add("pandas trimmed mean of the same scores (compute only)", pd.get("aggregate_s"), "s", None)
 def server_figures(log, label):
