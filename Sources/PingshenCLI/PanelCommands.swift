@@ -20,7 +20,7 @@ struct PanelCreate: PingshenCommand {
     @Option(help: "Title (default: the rubric's name).") var title: String?
     @Option(help: "First round (default: 初评).") var round: String = "初评"
     @Option(help: "Eligibility variant of the rubric (default: its first).") var variant: String?
-    @Option(help: "Aggregation method: auto, trimmed, mean, median (default: the config's).") var method: String?
+    @Option(help: "Aggregation method: auto, trimmed, mean, median, calibrated (default: the config's).") var method: String?
     @Option(help: "Fewest submitted sheets for an applicant to be graded (default: the config's).") var quorum: Int?
     @Option(help: "Aggregation view: totals or indicators (default: the config's).") var view: String?
 
@@ -30,7 +30,7 @@ struct PanelCreate: PingshenCommand {
         if let variant, r.variant(variant) == nil {
             throw PingshenError("store.bad_variant", [r.id, variant, r.eligibility.map(\.id).joined(separator: ", ")])
         }
-        if let method, !["auto", "trimmed", "mean", "median"].contains(method) {
+        if let method, !["auto", "trimmed", "mean", "median", "calibrated"].contains(method) {
             throw PingshenError("store.bad_method", [method])
         }
         if let view, !["totals", "indicators"].contains(view) { throw PingshenError("store.bad_view", [view]) }

@@ -16,6 +16,10 @@ public enum AggregationMethod: String, Codable, Sendable, CaseIterable {
     case trimmed
     case mean
     case median
+    /// The calibrated score (docs/statistics.md §6): each applicant's level with its reviewers' severities
+    /// removed (crossed model, REML). A panel may choose it when applicants have different reviewers; the
+    /// per-indicator breakdown and the two views stay raw (plain means) and the report says so.
+    case calibrated
 
     /// Parses a method name (e.g. `--method trimmed`); unknown names are refused naming the setting.
     public static func parse(_ s: String, field: String = "--method") throws -> AggregationMethod {
@@ -117,7 +121,7 @@ public func effectiveMethod(_ method: AggregationMethod, count: Int, trimMinRevi
     switch method {
     case .auto: return count >= max(3, trimMinReviewers) ? .trimmed : .mean
     case .trimmed: return count >= 3 ? .trimmed : .mean
-    case .mean, .median: return method
+    case .mean, .median, .calibrated: return method
     }
 }
 
@@ -783,6 +787,32 @@ public func aggregatePanel(_ snapshot: PanelSnapshot, _ rubric: Rubric, settings
             gradeProvisional: band != nil && rubric.gradesProvisional,
             provisional: !provisionalNodes.isEmpty || !provisionalGates.isEmpty || (band != nil && rubric.gradesProvisional),
             flagCount: 0))
+    }
+
+    // Calibrated method: the official score of every graded applicant is its adjusted score, fitted on
+    // every counted sheet of the round (graded or not: each sheet tells about its reviewer).
+    if applied.method == .calibrated {
+        var calSheets: [CalibrationSheet] = []
+        calSheets.reserveCapacity(rows)
+        for a in 0..<A {
+            for row in start[a]..<start[a + 1] {
+                calSheets.append(CalibrationSheet(applicant: a, reviewer: rowReviewer[row], score: rowTotal[row]))
+            }
+        }
+        let cal = calibrate(CalibrationInput(applicants: snapshot.applicants.map(\.id), reviewers: snapshot.reviewers.map(\.id),
+                                             sheets: calSheets, grades: rubric.grades),
+                            settings: CalibrationSettings(decimals: applied.decimals, replicates: 0))
+        for a in 0..<A where results[a].status == .graded {
+            guard let exact = cal.applicants[a].adjustedExact else { continue }
+            let official = officialRound(exact, decimals: applied.decimals).value
+            let band = rubric.grade(for: official)
+            results[a].total = official
+            results[a].grade = band?.name
+            results[a].gradeEn = band?.nameEn
+            results[a].gradeProvisional = band != nil && rubric.gradesProvisional
+            results[a].provisional = !results[a].provisionalNodes.isEmpty || !results[a].provisionalGates.isEmpty
+                || results[a].gradeProvisional
+        }
     }
 
     // Rank graded applicants by the official (rounded) score as an exact integer key; equal scores share a

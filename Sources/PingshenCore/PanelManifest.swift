@@ -46,7 +46,7 @@ public struct PanelManifest: Sendable, Equatable, Codable {
     }
 
     /// Aggregation methods and views a manifest may name (the same words as Config/pingshen.yaml).
-    public static let methods = ["auto", "trimmed", "mean", "median"]
+    public static let methods = ["auto", "trimmed", "mean", "median", "calibrated"]
     public static let views = ["totals", "indicators"]
 
     /// Where in a manifest a problem is, so that a loader can name the line.

@@ -188,6 +188,7 @@ struct Words {
         }
         if g.fewApplicants { lines.append(t("report.agreement.caveat", String(g.applicants), String(agreementCaveatApplicants))) }
         lines += designLines()
+        if results.settings.method == .calibrated { lines.append(t("report.calibrated_notice")) }
         return lines
     }
 

@@ -25,7 +25,7 @@ public enum ConfigLoader {
         if let a = r.mapping(m["aggregation"], allowed: ["method", "trim_min_reviewers", "quorum", "view", "decimals", "stability_threshold"],
                              context: "aggregation") {
             if let v = r.string(a, "method", context: "aggregation") {
-                if ["auto", "trimmed", "mean", "median"].contains(v) {
+                if ["auto", "trimmed", "mean", "median", "calibrated"].contains(v) {
                     config.aggregation.method = v
                 } else {
                     r.fail(a["method"], "rubric.bad_value", ["method", v], field: "method")

@@ -343,6 +343,43 @@ struct CalibrationTests {
         }
     }
 
+    @Test("--method calibrated: the official score is the adjusted score, rounded; grade and rank follow it")
+    func calibratedMethod() throws {
+        let rubric = flatRubric()
+        // 30 applicants, 6 reviewers, 3 per applicant in a rotating design; r1 is 12 points harsh.
+        let ids = (1...30).map { "A\($0)" }
+        var b = PanelBuilder(rubric: "flat", reviewers: 6, applicants: ids)
+        var rng = SplitMix64(seed: 77)
+        for (k, a) in ids.enumerated() {
+            let level = 60 + Double(k)
+            for r in [k % 6, (k + 1) % 6, (k + 3) % 6] {
+                let noise = Double(rng.next() % 400) / 100 - 2
+                b.sheet("r\(r + 1)", a, ["x": ((level + (r == 0 ? -12 : 0) + noise) * 100).rounded() / 100])
+            }
+        }
+        let raw = try aggregatePanel(b.snapshot, rubric, settings: settings(), outliers: OutlierSettings())
+        let cal = try aggregatePanel(b.snapshot, rubric, settings: settings("calibrated"), outliers: OutlierSettings())
+        let model = calibrate(results: raw, settings: CalibrationSettings(replicates: 0))
+        #expect(cal.settings.method == .calibrated)
+        for a in cal.applicants {
+            let m = try #require(model.applicant(a.id))
+            #expect(a.method == .calibrated && a.total == officialRound(m.adjustedExact ?? 0).value)
+            #expect(a.grade == a.total.flatMap { rubric.grade(for: $0)?.name })
+        }
+        // Against the truth (level 60 + k), up to the panel's common level (the six reviewers' mean severity,
+        // −2 here, shifts every applicant alike and no data can tell it apart), the calibrated totals are
+        // much closer than the raw ones.
+        let truth = (0..<30).map { 60 + Double($0) }
+        func centered(_ xs: [Double]) -> [Double] {
+            let shift = zip(xs, truth).reduce(0) { $0 + $1.0 - $1.1 } / Double(xs.count)
+            return xs.map { $0 - shift }
+        }
+        let eRaw = rmse(centered(raw.applicants.map { $0.total ?? 0 }), truth)
+        let eCal = rmse(centered(cal.applicants.map { $0.total ?? 0 }), truth)
+        #expect(eCal < 0.6 * eRaw, "raw \(eRaw) calibrated \(eCal)")
+        #expect(try AggregationMethod.parse("calibrated") == .calibrated)
+    }
+
     @Test("Agrees with statsmodels MixedLM (REML) within the stated tolerance")
     func statsmodels() throws {
         // 60 applicants × 15 reviewers, 4 per applicant; tolerance: 0.01 points for severities and adjusted

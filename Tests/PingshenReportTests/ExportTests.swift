@@ -267,7 +267,7 @@ struct ExportTests {
         #expect(lines.count == results.flags.count && lines.contains { $0.hasPrefix("[专家偏严]") })
         let summary = ResultsText.summaryLines(results, rubric: rubric, lang: .zh)
         #expect(summary.contains { $0.contains("ICC(2,1)") } && summary.contains { $0.hasPrefix("注意") })
-        #expect(throws: PingshenError("report.bad_method", ["mode", "--method", "auto, trimmed, mean, median"])) {
+        #expect(throws: PingshenError("report.bad_method", ["mode", "--method", "auto, trimmed, mean, median, calibrated"])) {
             try AggregationMethod.parse("mode")
         }
         #expect(try AggregationMethod.parse("Median") == .median)

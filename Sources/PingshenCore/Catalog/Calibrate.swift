@@ -24,6 +24,11 @@ extension Catalog {
         "chair.limit.disagreement": ("专家分歧检查需要同一单位至少 2 位专家（本轮最多 {0} 位）", "the disagreement check needs at least 2 reviewers on an applicant (this round has at most {0})"),
         "chair.limit.no_points": ("本评分表的专家不打分，没有可检查的专家分数", "reviewers enter no points in this rubric: there are no reviewer scores to check"),
 
+        // The calibrated method
+        "report.method.calibrated": ("校准得分（扣除各专家宽严后的单位水平，交叉模型 REML 估计）", "calibrated (each applicant's level with its reviewers' severities removed; crossed model, REML)"),
+        "report.method_short.calibrated": ("校准", "calibrated"),
+        "report.calibrated_notice": ("综合得分采用校准得分（扣除各专家宽严）；一级/二级指标分项得分和两种视角得分为未校准的原始平均分，分项之和不等于综合得分。", "The official scores are calibrated (each reviewer's severity removed); the 一级/二级 breakdown and both views are raw (uncalibrated) means, so the breakdown does not add up to the official score."),
+
         // pingshen calibrate
         "cal.no_points": ("评审组 {0} 的评分表由核定数据计分，专家不打分：没有专家宽严可以校准", "the rubric of panel {0} is scored from verified data and reviewers enter no points: there is no reviewer severity to calibrate"),
         "cal.no_sheets": ("评审组 {0} 在轮次“{1}”中没有已提交的评分表", "panel {0} has no submitted sheets in round “{1}”"),

@@ -47,7 +47,7 @@ extension Catalog {
         "store.bad_id": ("{0}“{1}”无效：只允许 ASCII 字母、数字、-、_、.，最长 64 个字符", "invalid {0} “{1}”: ASCII letters, digits, -, _ and . only, at most 64 characters"),
         "store.bad_text": ("{0}不能为空、不能含换行，且不超过 {1} 个字符", "{0} must be non-empty, on one line and at most {1} characters"),
         "store.bad_variant": ("评分表“{0}”没有资格条件方案“{1}”（可用：{2}）", "rubric “{0}” has no eligibility variant “{1}” (known: {2})"),
-        "store.bad_method": ("不支持的汇总方法“{0}”（可用：auto、trimmed、mean、median）", "unknown aggregation method “{0}” (use auto, trimmed, mean or median)"),
+        "store.bad_method": ("不支持的汇总方法“{0}”（可用：auto、trimmed、mean、median、calibrated）", "unknown aggregation method “{0}” (use auto, trimmed, mean, median or calibrated)"),
         "store.bad_view": ("不支持的汇总视角“{0}”（可用：totals、indicators）", "unknown aggregation view “{0}” (use totals or indicators)"),
         "store.bad_quorum": ("法定人数必须是正整数：{0}", "the quorum must be a positive whole number: {0}"),
         "store.bad_industry": ("评分表“{0}”的行业系数表中没有行业“{1}”（可用：{2}）", "rubric “{0}”'s coefficient table has no industry “{1}” (known: {2})"),
