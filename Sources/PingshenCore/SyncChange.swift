@@ -36,6 +36,13 @@ public enum ChangeKind: String, Codable, Sendable, CaseIterable {
     public var isCell: Bool { self == .setPoints || self == .clearPoints || self == .setNote }
 }
 
+/// The longest note and reason a change may carry: the server refuses longer ones, so a local copy refuses them
+/// at entry (a queued change must never be refused later).
+public enum ChangeLimits {
+    public static let note = 4000
+    public static let reason = 1000
+}
+
 /// One change a reviewer made on a device. `changeId` (a UUID the device generates once, when the change
 /// is made) makes a retried push apply it exactly once.
 public struct Change: Codable, Sendable, Equatable {

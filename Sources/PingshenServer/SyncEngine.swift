@@ -46,8 +46,8 @@ struct SyncEngine: Sendable {
     /// Checks and number texts repeat (a rubric has few distinct point values): computed once per group.
     var memo = EngineMemo()
 
-    static let maxNoteLength = 4000
-    static let maxReasonLength = 1000
+    static let maxNoteLength = ChangeLimits.note
+    static let maxReasonLength = ChangeLimits.reason
 
     func evaluate(_ c: Change, sheet: SheetState) -> Outcome {
         if panel.sealed { return .refused("server.change.sealed", [panel.id]) }

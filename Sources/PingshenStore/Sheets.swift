@@ -141,6 +141,7 @@ extension PanelStore {
     public func setNote(panel: String, reviewer: String, applicant: String, leaf: String, note: String?,
                         actor: String) throws {
         let note = (note?.isEmpty ?? true) ? nil : note
+        if let note { try checkFreeText(note, field: "note", max: maxNoteLength) }
         try write { db in
             let p = try openPanel(db, panel)
             let at = nowText()
@@ -172,7 +173,10 @@ extension PanelStore {
     @discardableResult
     public func importSheets(panel: String, _ inputs: [SheetInput], submit: Bool = false, actor: String,
                              reason: String? = nil) throws -> ImportSummary {
-        try write { db in
+        for i in inputs {
+            for (leaf, n) in i.notes { try checkFreeText(n, field: "note \(leaf)", max: maxNoteLength) }
+        }
+        return try write { db in
             let p = try openPanel(db, panel)
             let at = nowText()
             var log = AuditChain(p, at: at, actor: actor)
@@ -278,6 +282,7 @@ extension PanelStore {
     public func reopen(panel: String, reviewer: String, applicant: String, reason: String, actor: String) throws {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw PingshenError("store.reason_required", []) }
+        try checkFreeText(reason, field: "reason", max: maxReasonLength)
         try write { db in
             let p = try openPanel(db, panel)
             try requireMembers(db, panel, reviewer, applicant)
@@ -300,4 +305,17 @@ extension PanelStore {
                                                      round: p.info.round, reason: reason)
         }
     }
+}
+
+let maxNoteLength = ChangeLimits.note
+let maxReasonLength = ChangeLimits.reason
+
+/// Free text kept in the log and sent to a server (notes, reasons): tab and line breaks are allowed, other
+/// control characters are refused here, at entry, so that a queued change can never be refused later as a
+/// whole push (the server's rule is the same).
+func checkFreeText(_ text: String, field: String, max: Int) throws {
+    if let bad = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control && !["\t", "\n", "\r"].contains($0) }) {
+        throw PingshenError("store.control_char", [field, String(format: "U+%04X", bad.value)])
+    }
+    if text.unicodeScalars.count > max { throw PingshenError("store.text_too_long", [field, String(max)]) }
 }

@@ -92,3 +92,23 @@ func python(_ args: [String]) throws -> (code: Int32, out: String, err: String) 
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
+
+@Suite("Free text at entry")
+struct FreeTextTests {
+    @Test("A note or reason with a control character (other than tab and line breaks) is refused at entry, before anything is queued")
+    func controlCharacters() throws {
+        let t = try TempStore()
+        let s = t.store
+        try s.link(panel: "P1", server: "http://127.0.0.1:1", role: .reviewer, identity: "r1", panelVersion: 1)
+        #expect(errorKey { try s.setNote(panel: "P1", reviewer: "r1", applicant: "a1", leaf: "goals", note: "a\u{1B}[31mb", actor: "r1") }
+                == "store.control_char")
+        #expect(errorKey { try s.setNote(panel: "P1", reviewer: "r1", applicant: "a1", leaf: "goals",
+                                         note: String(repeating: "长", count: ChangeLimits.note + 1), actor: "r1") } == "store.text_too_long")
+        try s.setNote(panel: "P1", reviewer: "r1", applicant: "a1", leaf: "goals", note: "第一行\n第二行\t制表", actor: "r1")
+        #expect(try s.outbox(panel: "P1").map(\.change.note) == ["第一行\n第二行\t制表"])
+        #expect(errorKey { _ = try s.importSheets(panel: "P1", [SheetInput(reviewer: "r1", applicant: "a2", points: [:],
+                                                                           notes: ["goals": "x\u{7}"])], actor: "r1") }
+                == "store.control_char")
+        #expect(try s.outbox(panel: "P1").count == 1)
+    }
+}

@@ -27,6 +27,8 @@ extension Catalog {
         "chair.server_inputs_moved": ("评审组 {0} 在核验期间发生了变化（服务器摘要 {1}，快照摘要 {2}）：请再核验一次", "panel {0} changed during the check (server digest {1}, snapshot digest {2}): verify again"),
         "chair.seal_no_digests": ("评审组 {0} 在服务器 {1} 上封存时没有记录摘要，无法核验结果", "panel {0} was sealed on the server {1} without digests; its results cannot be verified"),
         // Store
+        "store.control_char": ("{0} 含有控制字符 {1}（只允许制表符和换行），未保存", "{0} holds the control character {1} (only tabs and line breaks are allowed); nothing was saved"),
+        "store.text_too_long": ("{0} 过长（最多 {1} 个字符），未保存", "{0} is too long (at most {1} characters); nothing was saved"),
         "store.outbox_kind": ("发件箱中有本版本不认识的更改类型“{0}”", "the outbox holds a change of a kind this version does not know: “{0}”"),
     ]
 }
