@@ -310,7 +310,15 @@ struct AssignRun: PingshenCommand {
         let pool = Dictionary(try store.pool().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let seedText = try seed.map { try checkText($0, kind: "--seed", max: 200) } ?? secureDrawSeed()
         let seedValue = UInt64(seedText) ?? UInt64(sha256Hex(seedText).prefix(16), radix: 16) ?? 1
-        let forbidden = Set(try store.recusals(panel: panel).map { AssignmentProblem.key($0.reviewer, $0.applicant) })
+        var forbidden = Set(try store.recusals(panel: panel).map { AssignmentProblem.key($0.reviewer, $0.applicant) })
+        // Ties the pool knows of but no recusal records (an applicant added after the draw, a reviewer added by
+        // hand) are never assigned either.
+        let ties = TieIndex(profiles)
+        var tiedPairs = 0
+        for r in reviewers {
+            guard let e = pool[r.id] else { continue }
+            for t in ties.ties(of: e) where forbidden.insert(AssignmentProblem.key(r.id, t.applicant)).inserted { tiedPairs += 1 }
+        }
         let scored = try store.scoredPairs(panel: panel)
         let problem = AssignmentProblem(
             reviewers: reviewers.map(\.id), applicants: profiles.map(\.id), perApplicant: perApplicant, maxLoad: maxLoad,
@@ -329,6 +337,7 @@ struct AssignRun: PingshenCommand {
         }
         try store.saveAssignment(panel: panel, pairs: result.pairs, perApplicant: perApplicant, maxLoad: maxLoad, seed: seedText,
                                  actor: actor.resolve())
+        if tiedPairs > 0 && !json { Console.out(env.t("assign.tied_left_out", String(tiedPairs))) }
         printAssignment(env, panel: panel, k: perApplicant, pairs: result.pairs, reviewers: reviewers.map(\.id), json: json,
                         swaps: result.swaps, kept: scored.count, low: result.low, high: result.high, maxLoad: maxLoad)
     }

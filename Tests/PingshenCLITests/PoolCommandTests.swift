@@ -238,4 +238,19 @@ struct PoolCommandTests {
         #expect(kept.contains { $0["reviewer"] == p0["reviewer"] && $0["applicant"] == p0["applicant"] })
         #expect(try s.ok(["audit", "P1", "--check"]).contains("P1"))
     }
+
+    @Test("assign never pairs a reviewer with an applicant added after the draw that the pool says they are tied to")
+    func tiesAfterTheDraw() throws {
+        let s = try Sandbox()
+        try s.poolPanel(applicants: 12)
+        let j = try s.drawJSON(["--count", "6", "--seed", "late"])
+        let first = try #require((j["drawn"] as? [[String: Any]])?.first)
+        let org = try #require(first["organization"] as? String), id = try #require(first["id"] as? String)
+        try s.ok(["applicant", "add", "P1", "late", "--name", "后加入的申报单位", "--organization", org])
+        let out = try s.ok(["assign", "P1", "--per-applicant", "3", "--seed", "1", "--lang", "en"])
+        #expect(out.contains("left out of the assignment"))
+        let pairs = try s.store().assignments(panel: "P1")
+        #expect(!pairs.contains { $0.reviewer == id && $0.applicant == "late" })
+        #expect(pairs.filter { $0.applicant == "late" }.count == 3)
+    }
 }
