@@ -25,7 +25,11 @@ struct PoolImport: PingshenCommand {
     @Option(help: "Allowed kinds, separated by , or ； (default: any).") var kinds: String?
 
     func execute(_ env: Env) throws {
-        guard let data = FileManager.default.contents(atPath: file) else { throw PingshenError("cli.file_missing", [file]) }
+        guard let raw = FileManager.default.contents(atPath: file) else { throw PingshenError("cli.file_missing", [file]) }
+        // A pool saved by Excel or WPS as "ANSI" on a Chinese Windows is GB18030: read it so, with a notice.
+        let (bytes, from) = InputDecoder.utf8Bytes([UInt8](raw), encoding: env.inputEncoding)
+        if let from { Console.err(env.t("cli.read_as_encoding", file, from)) }
+        let data = Data(bytes)
         let allowed = kinds.map { splitPoolList($0.replacingOccurrences(of: ",", with: ";").replacingOccurrences(of: "，", with: ";")) }
         let lower = file.lowercased()
         let parsed: Result<[Expert], PingshenErrors>
@@ -45,7 +49,7 @@ struct PoolImport: PingshenCommand {
         }
         // The database may not exist yet: the pool can come before any panel.
         let store = try env.openStore(create: true)
-        let s = try store.importPool(experts, file: file, digest: sha256Hex(data), actor: actor.resolve())
+        let s = try store.importPool(experts, file: file, digest: sha256Hex(raw), actor: actor.resolve())
         Console.out(env.t("pool.imported", file, String(s.experts), String(s.added), String(s.changed), String(s.unchanged)))
     }
 }

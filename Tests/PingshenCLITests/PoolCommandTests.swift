@@ -59,6 +59,17 @@ struct PoolCommandTests {
         let after = try #require(try JSONSerialization.jsonObject(with: Data(try s.ok(["pool", "list", "--json"]).utf8)) as? [[String: Any]])
         #expect(after.count == 320)
         #expect(!after.contains { ($0["id"] as? String) == "x1" })
+        // A pool saved as GB18030 ("ANSI" on a Chinese Windows) is read with a notice.
+        let gbPath = s.path("gb.csv")
+        let iconv = Process()
+        iconv.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        iconv.arguments = ["iconv", "-f", "UTF-8", "-t", "GB18030", "-o", gbPath,
+                           try s.file("u.csv", "编号,姓名,工作单位,类别\ng1,郭建华,松岑大学会计学院,财务\n")]
+        try iconv.run()
+        iconv.waitUntilExit()
+        let gb = try s.run(["pool", "import", gbPath])
+        #expect(gb.code == 0, "\(gb.err)")
+        #expect(try s.store().pool().contains { $0.id == "g1" && $0.name == "郭建华" })
     }
 
     @Test("draw: quotas, one per organization, no tied or unavailable expert; the same seed gives the same draw; Python agrees")
