@@ -24,16 +24,15 @@ extension PanelStore {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, submitted FROM sheet WHERE panel_id = ? AND reviewer_id = ? AND applicant_id = ? AND round = ?
                 """), arguments: [panel, reviewer, applicant, r]) else { return nil }
-            let id = try row.decode(Int64.self, atIndex: 0)
-            var s = SheetRecord(reviewer: reviewer, applicant: applicant, round: r,
-                                submitted: try row.decode(Bool.self, atIndex: 1))
+            let id: Int64 = row["id"]
+            var s = SheetRecord(reviewer: reviewer, applicant: applicant, round: r, submitted: row["submitted"])
             for pr in try Row.fetchAll(db.cachedStatement(sql: "SELECT leaf_id, points FROM sheet_point WHERE sheet_id = ?"),
                                        arguments: [id]) {
-                s.points[try pr.decode(String.self, atIndex: 0)] = try pr.decode(Double.self, atIndex: 1)
+                s.points[pr["leaf_id"]] = pr["points"]
             }
             for nr in try Row.fetchAll(db.cachedStatement(sql: "SELECT leaf_id, note FROM sheet_note WHERE sheet_id = ?"),
                                        arguments: [id]) {
-                s.notes[try nr.decode(String.self, atIndex: 0)] = try nr.decode(String.self, atIndex: 1)
+                s.notes[nr["leaf_id"]] = nr["note"]
             }
             return s
         }
@@ -50,19 +49,17 @@ extension PanelStore {
                 SELECT id, reviewer_id, applicant_id, submitted, updated_at FROM sheet
                 WHERE panel_id = ? AND round = ? ORDER BY id
                 """, arguments: [panel, r]) {
-                let id = try row.decode(Int64.self, atIndex: 0)
+                let id: Int64 = row["id"]
                 order.append(id)
-                byId[id] = SheetSummary(reviewer: try row.decode(String.self, atIndex: 1),
-                                        applicant: try row.decode(String.self, atIndex: 2), round: r,
-                                        submitted: try row.decode(Bool.self, atIndex: 3), scored: [],
-                                        updatedAt: try row.decode(String.self, atIndex: 4))
+                byId[id] = SheetSummary(reviewer: row["reviewer_id"], applicant: row["applicant_id"], round: r,
+                                        submitted: row["submitted"], scored: [], updatedAt: row["updated_at"])
             }
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT sp.sheet_id, sp.leaf_id FROM sheet_point sp JOIN sheet s ON s.id = sp.sheet_id
                 WHERE s.panel_id = ? AND s.round = ?
                 """, arguments: [panel, r])
             while let row = try cursor.next() {
-                byId[try row.decode(Int64.self, atIndex: 0)]?.scored.insert(try row.decode(String.self, atIndex: 1))
+                byId[row["sheet_id"]]?.scored.insert(row["leaf_id"])
             }
             return order.compactMap { byId[$0] }
         }
@@ -85,10 +82,10 @@ extension PanelStore {
             SELECT id, submitted FROM sheet WHERE panel_id = ? AND reviewer_id = ? AND applicant_id = ? AND round = ?
             """)
         if let row = try Row.fetchOne(find, arguments: [panel, reviewer, applicant, p.info.round]) {
-            if try row.decode(Bool.self, atIndex: 1) {
+            if row["submitted"] as Bool {
                 throw PingshenError("store.submitted", [reviewer, applicant, p.info.round])
             }
-            let id = try row.decode(Int64.self, atIndex: 0)
+            let id: Int64 = row["id"]
             try db.cachedStatement(sql: "UPDATE sheet SET updated_at = ? WHERE id = ?").execute(arguments: [at, id])
             return id
         }
@@ -210,7 +207,7 @@ extension PanelStore {
                 var stored: [String: Double] = [:]
                 if !created {
                     let c = try Row.fetchCursor(getPoints, arguments: [sheet])
-                    while let r = try c.next() { stored[try r.decode(String.self, atIndex: 0)] = try r.decode(Double.self, atIndex: 1) }
+                    while let r = try c.next() { stored[r["leaf_id"]] = r["points"] }
                 }
                 for leaf in s.points.keys.sorted() {
                     guard let v = s.points[leaf] else { continue }
@@ -230,7 +227,7 @@ extension PanelStore {
                     if !created {
                         let c = try Row.fetchCursor(getNotes, arguments: [sheet])
                         while let r = try c.next() {
-                            storedNotes[try r.decode(String.self, atIndex: 0)] = try r.decode(String.self, atIndex: 1)
+                            storedNotes[r["leaf_id"]] = r["note"]
                         }
                     }
                     for leaf in s.notes.keys.sorted() {
@@ -291,12 +288,12 @@ extension PanelStore {
                 """, arguments: [panel, reviewer, applicant, p.info.round]) else {
                 throw PingshenError("store.no_sheet", [reviewer, applicant, p.info.round])
             }
-            guard try row.decode(Bool.self, atIndex: 1) else {
+            guard row["submitted"] as Bool else {
                 throw PingshenError("store.not_submitted", [reviewer, applicant, p.info.round])
             }
             let at = nowText()
             try db.execute(sql: "UPDATE sheet SET submitted = 0, submitted_at = NULL, updated_at = ? WHERE id = ?",
-                           arguments: [at, try row.decode(Int64.self, atIndex: 0)])
+                           arguments: [at, row["id"] as Int64])
             var log = AuditChain(p, at: at, actor: actor)
             try log.append(db, entity: Self.sheetEntity(reviewer, applicant, p.info.round), field: "submitted",
                            old: "1", new: "0", reason: reason)

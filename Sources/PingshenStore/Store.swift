@@ -109,14 +109,11 @@ public final class PanelStore: Sendable {
         """
 
     static func panelRow(_ r: Row) throws -> PanelRow {
-        let info = PanelInfo(id: try r.decode(String.self, atIndex: 0), rubricId: try r.decode(String.self, atIndex: 1),
-                             title: try r.decode(String.self, atIndex: 2), round: try r.decode(String.self, atIndex: 3),
-                             variant: try r.decode(String?.self, atIndex: 4), method: try r.decode(String?.self, atIndex: 5),
-                             quorum: try r.decode(Int?.self, atIndex: 6), view: try r.decode(String?.self, atIndex: 7),
-                             sealedAt: try r.decode(String?.self, atIndex: 8), sealedBy: try r.decode(String?.self, atIndex: 9))
-        return PanelRow(info: info, auditHead: try r.decode(String.self, atIndex: 12),
-                        auditCount: try r.decode(Int.self, atIndex: 13), sealDigest: try r.decode(String?.self, atIndex: 10),
-                        sealAuditHead: try r.decode(String?.self, atIndex: 11))
+        let info = PanelInfo(id: r["id"], rubricId: r["rubric_id"], title: r["title"], round: r["round"],
+                             variant: r["variant"], method: r["method"], quorum: r["quorum"], view: r["view"],
+                             sealedAt: r["sealed_at"], sealedBy: r["sealed_by"])
+        return PanelRow(info: info, auditHead: r["audit_head"], auditCount: r["audit_count"], sealDigest: r["seal_digest"],
+                        sealAuditHead: r["seal_audit_head"])
     }
 
     func loadPanel(_ db: Database, _ id: String) throws -> PanelRow {
@@ -188,8 +185,7 @@ public final class PanelStore: Sendable {
             return try Row.fetchAll(db, sql: """
                 SELECT seq, round, opened_at, opened_by FROM panel_round WHERE panel_id = ? ORDER BY seq
                 """, arguments: [panel]).map {
-                RoundInfo(seq: try $0.decode(Int.self, atIndex: 0), round: try $0.decode(String.self, atIndex: 1),
-                          openedAt: try $0.decode(String.self, atIndex: 2), openedBy: try $0.decode(String.self, atIndex: 3))
+                RoundInfo(seq: $0["seq"], round: $0["round"], openedAt: $0["opened_at"], openedBy: $0["opened_by"])
             }
         }
     }
@@ -259,17 +255,12 @@ public final class PanelStore: Sendable {
     }
 
     static func reviewers(_ db: Database, _ panel: String) throws -> [ReviewerInfo] {
-        try Row.fetchAll(db, sql: "SELECT id, name FROM reviewer WHERE panel_id = ? ORDER BY rowid", arguments: [panel]).map {
-            ReviewerInfo(id: try $0.decode(String.self, atIndex: 0), name: try $0.decode(String.self, atIndex: 1))
-        }
+        try ReviewerInfo.fetchAll(db, sql: "SELECT id, name FROM reviewer WHERE panel_id = ? ORDER BY rowid", arguments: [panel])
     }
 
     static func applicants(_ db: Database, _ panel: String) throws -> [ApplicantInfo] {
-        try Row.fetchAll(db, sql: "SELECT id, name, industry FROM applicant WHERE panel_id = ? ORDER BY rowid",
-                         arguments: [panel]).map {
-            ApplicantInfo(id: try $0.decode(String.self, atIndex: 0), name: try $0.decode(String.self, atIndex: 1),
-                          industry: try $0.decode(String?.self, atIndex: 2))
-        }
+        try ApplicantInfo.fetchAll(db, sql: "SELECT id, name, industry FROM applicant WHERE panel_id = ? ORDER BY rowid",
+                                   arguments: [panel])
     }
 
     func reviewerExists(_ db: Database, _ panel: String, _ id: String) throws -> Bool {
@@ -322,10 +313,7 @@ public final class PanelStore: Sendable {
     static func recusals(_ db: Database, _ panel: String) throws -> [Recusal] {
         try Row.fetchAll(db, sql: """
             SELECT reviewer_id, applicant_id, reason FROM recusal WHERE panel_id = ? ORDER BY reviewer_id, applicant_id
-            """, arguments: [panel]).map {
-            Recusal(reviewer: try $0.decode(String.self, atIndex: 0), applicant: try $0.decode(String.self, atIndex: 1),
-                    reason: try $0.decode(String.self, atIndex: 2))
-        }
+            """, arguments: [panel]).map { Recusal(reviewer: $0["reviewer_id"], applicant: $0["applicant_id"], reason: $0["reason"]) }
     }
 
     func requireMembers(_ db: Database, _ panel: String, _ reviewer: String, _ applicant: String) throws {
@@ -365,7 +353,7 @@ public final class PanelStore: Sendable {
                 summary.blocks += 1
                 let entity = "data:\(d.applicant)"
                 if let ind = d.industry {
-                    let old = try current.decode(String?.self, atIndex: 0)
+                    let old: String? = current["industry"]
                     if old != ind {
                         try db.execute(sql: "UPDATE applicant SET industry = ? WHERE panel_id = ? AND id = ?",
                                        arguments: [ind, panel, d.applicant])
@@ -414,9 +402,9 @@ public final class PanelStore: Sendable {
             var values: [String: Double] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT key, value FROM applicant_value WHERE panel_id = ? AND applicant_id = ?",
                                       arguments: [panel, applicant]) {
-                values[try r.decode(String.self, atIndex: 0)] = try r.decode(Double.self, atIndex: 1)
+                values[r["key"]] = r["value"]
             }
-            return ApplicantData(values: values, industry: try row.decode(String?.self, atIndex: 0))
+            return ApplicantData(values: values, industry: row["industry"])
         }
     }
 
@@ -426,7 +414,7 @@ public final class PanelStore: Sendable {
             var notes: [String: String] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT key, note FROM applicant_note WHERE panel_id = ? AND applicant_id = ?",
                                       arguments: [panel, applicant]) {
-                notes[try r.decode(String.self, atIndex: 0)] = try r.decode(String.self, atIndex: 1)
+                notes[r["key"]] = r["note"]
             }
             return notes
         }
@@ -483,3 +471,7 @@ func nowText() -> String { UTCTime.now() }
 
 /// Numbers in the audit log: at most 6 decimals, trailing zeros dropped.
 func numberText(_ v: Double) -> String { canonicalNumber(v) }
+
+// The core's model types read straight from their rows (columns named as their coding keys).
+extension ReviewerInfo: FetchableRecord {}
+extension ApplicantInfo: FetchableRecord {}
