@@ -311,6 +311,9 @@ struct AssignRun: PingshenCommand {
         let reviewers = try store.reviewers(panel: panel)
         let profiles = try store.applicantProfiles(panel: panel)
         if perApplicant > reviewers.count { throw PingshenError("assign.k_too_big", [String(perApplicant), String(reviewers.count)]) }
+        // The quorum counts the submitted sheets of an applicant: with fewer assigned reviewers no applicant could be graded.
+        let quorum = p.quorum ?? env.config.aggregation.quorum
+        if perApplicant < quorum { throw PingshenError("assign.below_quorum", [String(perApplicant), String(quorum), panel]) }
         let pool = Dictionary(try store.pool().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let seedText = try seed.map { try checkText($0, kind: "--seed", max: 200) } ?? secureDrawSeed()
         let seedValue = UInt64(seedText) ?? UInt64(sha256Hex(seedText).prefix(16), radix: 16) ?? 1

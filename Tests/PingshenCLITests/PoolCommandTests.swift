@@ -258,6 +258,10 @@ struct PoolCommandTests {
         let first = try #require((j["drawn"] as? [[String: Any]])?.first)
         let org = try #require(first["organization"] as? String), id = try #require(first["id"] as? String)
         try s.ok(["applicant", "add", "P1", "late", "--name", "后加入的申报单位", "--organization", org])
+        // Fewer reviewers per applicant than the quorum (3 by default) could grade nobody: refused.
+        let low = try s.run(["assign", "P1", "--per-applicant", "2", "--lang", "en"])
+        #expect(low.code == 1 && low.err.contains("below the quorum 3"))
+        #expect(try s.store().assignments(panel: "P1").isEmpty)
         let out = try s.ok(["assign", "P1", "--per-applicant", "3", "--seed", "1", "--lang", "en"])
         #expect(out.contains("left out of the assignment"))
         let pairs = try s.store().assignments(panel: "P1")
