@@ -209,7 +209,23 @@ struct Words {
         guard g.reviewerSetsDiffer, g.iccGap != .noPoints else { return [] }
         var lines = [t("report.design.differ", String(reviewerSetCount), results.panel.id)]
         if g.components > 1 { lines.append(t("report.design.components", String(g.components))) }
+        if let changes = calibrationChanges() { lines.append(changes) }
         return lines
+    }
+
+    /// The grades the calibration would change ("a4 合格 → 不合格"), from a quick fit without the bootstrap;
+    /// nil when none would change, when the panel already uses the calibrated method, or when the panel has
+    /// more than 400 reviewers (the fit's cost grows with the cube of the reviewers).
+    func calibrationChanges() -> String? {
+        guard results.settings.method != .calibrated, results.reviewers.count <= 400 else { return nil }
+        let cal = calibrate(results: results, settings: CalibrationSettings(replicates: 0))
+        guard cal.gradesChanged > 0 else { return nil }
+        let changed = cal.applicants.filter { $0.gradeRaw != nil && $0.gradeAdjusted != nil && $0.gradeRaw != $0.gradeAdjusted }
+        let text = changed.map { c in
+            let from = (lang == .en ? c.gradeRawEn : c.gradeRaw) ?? "", to = (lang == .en ? c.gradeAdjustedEn : c.gradeAdjusted) ?? ""
+            return "\(applicantName(c.id))\(paren(from + " → " + to))"
+        }.joined(separator: listSep)
+        return t("report.design.would_change", String(changed.count), text)
     }
 
     /// Number of distinct sets of counted reviewers among the applicants with sheets.

@@ -17,6 +17,8 @@ extension Catalog {
         "report.design.differ": ("各申报单位的评审专家不完全相同（{0} 种专家组合）。专家宽严不一时，原始得分在单位之间不完全可比：运行 pingshen calibrate {1} 可查看扣除专家宽严后的校准得分、等级变化与等级稳定性。", "Applicants were scored by different sets of reviewers ({0} different sets). When reviewers differ in severity, raw scores are not fully comparable between applicants: pingshen calibrate {1} shows the scores with each reviewer's severity removed, the grades that would change, and how stable each grade is."),
         "report.design.components": ("专家与申报单位分成 {0} 个互不相连的小组（没有共同评过的单位把它们联系起来）：不同小组之间的专家宽严无法比较。", "Reviewers and applicants fall into {0} groups with no applicant in common: the severities of reviewers in different groups cannot be compared."),
 
+        "report.design.would_change": ("按扣除专家宽严后的校准得分，{0} 个单位的等级会不同：{1}（正式方法不变，详见 pingshen calibrate）", "With each reviewer's severity removed, {0} grade(s) would differ: {1} (the official method is unchanged; see pingshen calibrate)"),
+
         // Why no flag could be raised
         "chair.no_flags_limits": ("无异常标记，但部分检查无法进行：{0}", "No flags, but some checks could not run: {0}"),
         "chair.limit.single": ("单个分数离群检查需要同一单位至少 4 位专家（本轮最多 {0} 位）", "the single-score check needs at least 4 reviewers on an applicant (this round has at most {0})"),
