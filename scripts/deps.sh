@@ -14,6 +14,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${missing[@]}"
 fi
+# The printed documents are checked as a person gets them: headless Chromium prints the HTML to PDF (with the CJK
+# fonts), poppler-utils (pdftotext, pdfinfo) reads the PDF back, LibreOffice's calc converter lays the xlsx out.
+# Without recommends: the converters alone, not the desktop.
+doc_pkgs=(chromium fonts-noto-cjk poppler-utils libreoffice-calc)
+doc_missing=()
+for p in "${doc_pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || doc_missing+=("$p")
+done
+if [ ${#doc_missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${doc_missing[@]}"
+fi
 # openpyxl: the tests read the exported .xlsx back with a real reader.
 if ! python3 -c "import openpyxl" >/dev/null 2>&1; then
   if ! python3 -m pip --version >/dev/null 2>&1; then

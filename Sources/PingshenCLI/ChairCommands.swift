@@ -280,20 +280,42 @@ struct VerifyCommand: PingshenCommand {
 
 struct ExportCommand: PingshenCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export the final grades: csv, json, xlsx or a printable html report.")
+        commandName: "export", abstract: "Export the final grades: csv, json, xlsx or printable html documents.",
+        discussion: """
+            With --format html, --document chooses the paper: report (the results report, default), sheets (each
+            expert's signed score sheets), matrix (the score matrix: every expert's total per applicant, the trimmed
+            marks struck through, recusals marked, signature lines), opinions (the panel's opinion and the
+            reservations per applicant), blank (empty sheets for scoring on paper), declarations (each expert's
+            commitment and declaration of no conflict, and the sign-in sheet). --reviewer R prints one expert's
+            sheets, blank sheets or declaration only. Every document prints on A4 (the matrix landscape when wide).
+            """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var remote: RemoteOption
     @OptionGroup var options: AggregateOptions
     @Argument(help: "Panel id.") var panel: String
     @Option(help: "csv, json, xlsx or html.") var format: String
     @Option(help: "Output file.") var out: String
+    @Option(help: "With --format html: report, sheets, matrix, opinions, blank or declarations (default report).")
+    var document: String?
+    @Option(help: "With --document sheets, blank or declarations: only this reviewer's.") var reviewer: String?
 
     func execute(_ env: Env) throws {
         let fmt = try ExportFormat.parse(format)
-        let (results, rubric, sealedAt) = try env.chairResults(remote, panel, options)
-        // A sealed panel's report carries the seal's date; an open one today's.
-        let date = sealedAt.map { String($0.prefix(10)) } ?? todayText()
-        try ReportExporter.write(fmt, results: results, rubric: rubric, lang: env.lang, date: date, to: out)
+        let kind = try document.map { try DocumentKind.parse($0) }
+        if let kind, kind != .report, fmt != .html { throw PingshenError("doc.html_only", [kind.rawValue]) }
+        let view = try env.chairView(remote, panel, options)
+        // A sealed panel's papers carry the seal's date (in Beijing time); an open one today's.
+        let date = view.sealedAt.map { String(UTCTime.display($0).prefix(10)) } ?? beijingToday()
+        if let kind, kind != .report || reviewer != nil {
+            let input = DocumentInput(results: view.results, rubric: view.rubric, snapshot: view.snapshot, lang: env.lang,
+                                      date: date, reviewer: reviewer, opinions: try env.panelOpinions(remote, panel))
+            try ReportExporter.writeDocument(kind, input, to: out)
+            Console.out(env.t("chair.exported", kind.rawValue, out))
+            return
+        }
+        let opinions = fmt == .json ? try env.panelOpinions(remote, panel) : []
+        try ReportExporter.write(fmt, results: view.results, rubric: view.rubric, lang: env.lang, date: date,
+                                 opinions: opinions, to: out)
         Console.out(env.t("chair.exported", fmt.rawValue, out))
     }
 }

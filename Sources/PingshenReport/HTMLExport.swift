@@ -37,7 +37,7 @@ struct HTMLReport {
     var lang: Lang { w.lang }
 
     func e(_ s: String) -> String { htmlEscape(s) }
-    func n(_ v: Double?) -> String { v.map { formatNumber($0, decimals: 2) } ?? "—" }
+    func n(_ v: Double?) -> String { v.map { fixedNumber($0, decimals: results.settings.decimals) } ?? "—" }
     var provMark: String { "<span class=\"prov\" title=\"\(e(w.t("provisional.tag")))\">※</span>" }
 
     func render() -> String {
@@ -60,7 +60,7 @@ struct HTMLReport {
         ].joined(separator: " · ")
         h += "</p>\n"
         if let at = p.sealedAt {
-            h += "<p class=\"meta\">\(e(w.t("report.html.sealed", at, p.sealedBy ?? "")))</p>\n"
+            h += "<p class=\"meta\">\(e(w.t("report.html.sealed", UTCTime.display(at), p.sealedBy ?? "")))</p>\n"
         }
         h += "</header>\n"
         h += noticeBox()
@@ -108,7 +108,9 @@ struct HTMLReport {
       h2 { break-after: avoid; page-break-after: avoid; }
       .notice { background: none; }
       th { background: none; }
-      table, svg { break-inside: avoid; page-break-inside: avoid; }
+      svg { break-inside: avoid; page-break-inside: avoid; }
+      thead { display: table-header-group; }
+      tr { break-inside: avoid; page-break-inside: avoid; }
     }
 
     """

@@ -13,13 +13,37 @@ struct JSONReport: Encodable {
     /// The agreement summary in words.
     var agreementText: [String]
     var results: PanelResults
+    /// The panel's opinions and the experts' reservations (评审意见, 保留意见); times in UTC as stored, with
+    /// `at_local` beside each in Beijing time.
+    var opinions: [JSONOpinion]
+}
+
+struct JSONOpinion: Encodable {
+    var applicant: String
+    var reviewer: String?
+    var kind: String
+    var text: String
+    var at: String
+    var atLocal: String
+    var by: String
+
+    init(_ o: PanelOpinion) {
+        applicant = o.applicant
+        reviewer = o.reviewer
+        kind = o.isReservation ? "reservation" : "panel"
+        text = o.text
+        at = o.at
+        atLocal = UTCTime.display(o.at)
+        by = o.by
+    }
 }
 
 extension ReportExporter {
-    public static func json(_ results: PanelResults, rubric: Rubric, lang: Lang, date: String) throws -> Data {
+    public static func json(_ results: PanelResults, rubric: Rubric, lang: Lang, date: String,
+                            opinions: [PanelOpinion] = []) throws -> Data {
         let w = Words(lang: lang, results: results, rubric: rubric)
         let doc = JSONReport(lang: lang.rawValue, date: date, notice: w.noticeLines(),
-                             agreementText: w.agreementLines(), results: results)
+                             agreementText: w.agreementLines(), results: results, opinions: opinions.map(JSONOpinion.init))
         return try jsonEncoder().encode(doc)
     }
 

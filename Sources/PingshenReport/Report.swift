@@ -21,10 +21,10 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 public enum ReportExporter {
     /// The export's bytes. `date` is printed in the HTML, JSON and XLSX notes (e.g. "2025-03-01").
     public static func data(_ format: ExportFormat, results: PanelResults, rubric: Rubric, lang: Lang,
-                            date: String) throws -> Data {
+                            date: String, opinions: [PanelOpinion] = []) throws -> Data {
         switch format {
         case .csv: return csv(results, rubric: rubric, lang: lang)
-        case .json: return try json(results, rubric: rubric, lang: lang, date: date)
+        case .json: return try json(results, rubric: rubric, lang: lang, date: date, opinions: opinions)
         case .xlsx: return try xlsx(results, rubric: rubric, lang: lang, date: date)
         case .html: return Data(html(results, rubric: rubric, lang: lang, date: date).utf8)
         }
@@ -32,8 +32,8 @@ public enum ReportExporter {
 
     /// Writes an export to a file atomically (a half-written file never replaces a good one).
     public static func write(_ format: ExportFormat, results: PanelResults, rubric: Rubric, lang: Lang,
-                             date: String, to path: String) throws {
-        let bytes = try data(format, results: results, rubric: rubric, lang: lang, date: date)
+                             date: String, opinions: [PanelOpinion] = [], to path: String) throws {
+        let bytes = try data(format, results: results, rubric: rubric, lang: lang, date: date, opinions: opinions)
         do {
             try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
@@ -88,7 +88,8 @@ struct Words {
 
     func applicantName(_ id: String) -> String { results.applicant(id)?.name ?? id }
 
-    func num(_ v: Double?, _ decimals: Int = 2) -> String { v.map { formatNumber($0, decimals: decimals) } ?? "" }
+    /// A number with the official decimals, fixed ("83.40"): one number style in every export a person reads.
+    func num(_ v: Double?) -> String { v.map { fixedNumber($0, decimals: results.settings.decimals) } ?? "" }
 
     /// Why an applicant has no grade, and other remarks (failed gates, quorum, missing data, gaps).
     func remarks(_ a: ApplicantResult) -> [String] {

@@ -19,7 +19,7 @@ public enum ResultsText {
                        "report.h.counted", "report.h.method", "report.h.totals_view", "report.h.indicators_view",
                        "report.h.flags", "report.h.remarks"].map { w.t($0) }
         let rows = results.ranked.map { a -> [String] in
-            [w.rank(a), a.id, a.name, a.total.map { formatNumber($0) + (a.provisional ? " ※" : "") } ?? "—",
+            [w.rank(a), a.id, a.name, a.total.map { w.num($0) + (a.provisional ? " ※" : "") } ?? "—",
              a.status == .graded ? w.grade(a) : w.status(a), String(a.counted.count), w.methodShort(a.method),
              w.num(a.totalsView), w.num(a.indicatorsView), w.flagSummary(a),
              w.remarks(a).joined(separator: w.clauseSep)]

@@ -10,8 +10,10 @@ enum XCell {
     case header(String)
     /// Long text, wrapped.
     case wrap(String)
-    /// A number, shown with two decimals but stored at full precision.
+    /// A number, shown with the official decimals and stored rounded to them (what is shown is what is stored).
     case number(Double)
+    /// A number struck through (a mark the trimmed mean dropped).
+    case struck(Double)
     case integer(Int)
 
     static func num(_ v: Double?) -> XCell { v.map { .number($0) } ?? .empty }
@@ -24,12 +26,50 @@ struct XSheet {
     var widths: [Double]
     var frozenRows: Int
     var frozenColumns: Int
+    /// Print landscape (set from the widths when nil: wider than an A4 portrait page).
+    var landscape: Bool? = nil
+
+    /// The widths: the given ones, widened to fit each column's text (CJK characters count double), capped.
+    var fittedWidths: [Double] {
+        let columns = rows.map(\.count).max() ?? 0
+        var out: [Double] = []
+        for c in 0..<columns {
+            var need = 0.0
+            for row in rows where c < row.count {
+                let text: String
+                var cap = 24.0
+                switch row[c] {
+                case .empty: continue
+                case .text(let t): text = t
+                case .header(let t): text = t; cap = 14
+                case .wrap(let t): text = t; cap = 22
+                case .number(let v), .struck(let v): text = String(format: "%.2f", v)
+                case .integer(let v): text = String(v)
+                }
+                let longest = text.split(separator: "\n").map { XSheet.displayWidth(String($0)) }.max() ?? 0
+                need = max(need, min(longest + 2, cap))
+            }
+            let given = c < widths.count ? widths[c] : 0
+            // The given width is a floor for numbers and short codes, never wider than the text needs by much.
+            out.append(max(6, min(max(need, min(given, need + 4)), 50)))
+        }
+        return out
+    }
+
+    var isLandscape: Bool { landscape ?? (fittedWidths.reduce(0, +) > 95) }
+
+    /// Columns a text takes in a spreadsheet: East Asian wide characters count two.
+    static func displayWidth(_ s: String) -> Double {
+        var w = 0.0
+        for u in s.unicodeScalars { w += u.value >= 0x2E80 ? 2 : 1 }
+        return w
+    }
 }
 
 /// A minimal Office Open XML (SpreadsheetML) writer: inline strings, numbers as numbers, one bold and one
 /// two-decimal style, frozen header rows. The package is zipped by ZIPFoundation.
 enum XLSXWriter {
-    static func workbook(_ sheets: [XSheet]) throws -> Data {
+    static func workbook(_ sheets: [XSheet], decimals: Int = 2) throws -> Data {
         let archive: Archive
         do {
             archive = try Archive(accessMode: .create)
@@ -42,10 +82,10 @@ enum XLSXWriter {
             ("docProps/app.xml", Data(appXML.utf8)),
             ("xl/workbook.xml", Data(workbookXML(sheets).utf8)),
             ("xl/_rels/workbook.xml.rels", Data(workbookRels(sheets.count).utf8)),
-            ("xl/styles.xml", Data(stylesXML.utf8)),
+            ("xl/styles.xml", Data(stylesXML(decimals: decimals).utf8)),
         ]
         for (i, s) in sheets.enumerated() {
-            parts.append(("xl/worksheets/sheet\(i + 1).xml", Data(sheetXML(s).utf8)))
+            parts.append(("xl/worksheets/sheet\(i + 1).xml", Data(sheetXML(s, decimals: decimals).utf8)))
         }
         do {
             for (path, data) in parts {
@@ -95,7 +135,17 @@ enum XLSXWriter {
         for (i, sh) in sheets.enumerated() {
             s += "<sheet name=\"\(xmlEscape(sheetName(sh.name)))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>"
         }
-        return s + "</sheets></workbook>"
+        s += "</sheets><definedNames>"
+        for (i, sh) in sheets.enumerated() {
+            let quoted = "'" + sheetName(sh.name).replacingOccurrences(of: "'", with: "''") + "'"
+            if let ref = filterRef(sh) {
+                s += "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"\(i)\" hidden=\"1\">\(xmlEscape(quoted))!\(absolute(ref))</definedName>"
+            }
+            if sh.frozenRows > 0 {
+                s += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(i)\">\(xmlEscape(quoted))!$1:$\(sh.frozenRows)</definedName>"
+            }
+        }
+        return s + "</definedNames></workbook>"
     }
 
     static func workbookRels(_ n: Int) -> String {
@@ -107,24 +157,51 @@ enum XLSXWriter {
         return s + "</Relationships>"
     }
 
-    /// Styles: 0 default, 1 bold header (wrapped), 2 number "0.00", 3 wrapped text.
-    static let stylesXML = header + "<styleSheet xmlns=\"\(mainNS)\">"
-        + "<numFmts count=\"1\"><numFmt numFmtId=\"164\" formatCode=\"0.00\"/></numFmts>"
-        + "<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
-        + "<font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>"
+    /// The autofilter's range: the last header row down to the last row, every column; nil without data rows.
+    static func filterRef(_ sh: XSheet) -> String? {
+        let columns = sh.rows.map(\.count).max() ?? 0
+        guard sh.frozenRows > 0, sh.rows.count > sh.frozenRows, columns > 0 else { return nil }
+        return "A\(sh.frozenRows):\(columnName(columns - 1))\(sh.rows.count)"
+    }
+
+    /// "A1:K9" as "$A$1:$K$9".
+    static func absolute(_ ref: String) -> String {
+        ref.split(separator: ":").map { part -> String in
+            let letters = part.prefix { $0.isLetter }
+            return "$\(letters)$\(part.dropFirst(letters.count))"
+        }.joined(separator: ":")
+    }
+
+    /// The number format of the official decimals ("0.00" for 2).
+    static func numberFormat(_ decimals: Int) -> String {
+        let d = max(0, min(decimals, 6))
+        return d == 0 ? "0" : "0." + String(repeating: "0", count: d)
+    }
+
+    /// Styles: 0 default, 1 bold header (wrapped, bordered), 2 number with the official decimals, 3 wrapped text,
+    /// 4 number struck through. Fonts: the CJK-capable 等线 / Noto Sans CJK SC.
+    static func stylesXML(decimals: Int) -> String { header + "<styleSheet xmlns=\"\(mainNS)\">"
+        + "<numFmts count=\"1\"><numFmt numFmtId=\"164\" formatCode=\"\(numberFormat(decimals))\"/></numFmts>"
+        + "<fonts count=\"3\"><font><sz val=\"11\"/><name val=\"等线\"/><family val=\"2\"/><charset val=\"134\"/></font>"
+        + "<font><b/><sz val=\"11\"/><name val=\"等线\"/><family val=\"2\"/><charset val=\"134\"/></font>"
+        + "<font><strike/><sz val=\"11\"/><name val=\"等线\"/><family val=\"2\"/><charset val=\"134\"/></font></fonts>"
         + "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills>"
         + "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
         + "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
-        + "<cellXfs count=\"4\">"
+        + "<cellXfs count=\"5\">"
         + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
         + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\" applyAlignment=\"1\"><alignment vertical=\"top\" wrapText=\"1\"/></xf>"
         + "<xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
         + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyAlignment=\"1\"><alignment vertical=\"top\" wrapText=\"1\"/></xf>"
+        + "<xf numFmtId=\"164\" fontId=\"2\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\" applyFont=\"1\"/>"
         + "</cellXfs><cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
         + "</styleSheet>"
+    }
 
-    static func sheetXML(_ sheet: XSheet) -> String {
+    static func sheetXML(_ sheet: XSheet, decimals: Int = 2) -> String {
         var s = header + "<worksheet xmlns=\"\(mainNS)\" xmlns:r=\"\(relNS)\">"
+        // Printing: fit every column on the page width (as many pages down as needed).
+        s += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>"
         let fr = sheet.frozenRows, fc = sheet.frozenColumns
         if fr > 0 || fc > 0 {
             let topLeft = columnName(fc) + String(fr + 1)
@@ -134,10 +211,13 @@ enum XLSXWriter {
             if fr > 0 { s += " ySplit=\"\(fr)\"" }
             s += " topLeftCell=\"\(topLeft)\" activePane=\"\(pane)\" state=\"frozen\"/></sheetView></sheetViews>"
         }
-        if !sheet.widths.isEmpty {
+        // Without sheetFormatPr LibreOffice and WPS lay rows out at a height that draws the header over row 2.
+        s += "<sheetFormatPr baseColWidth=\"10\" defaultRowHeight=\"16.5\"/>"
+        let widths = sheet.fittedWidths
+        if !widths.isEmpty {
             s += "<cols>"
-            for (i, w) in sheet.widths.enumerated() {
-                s += "<col min=\"\(i + 1)\" max=\"\(i + 1)\" width=\"\(w)\" customWidth=\"1\"/>"
+            for (i, w) in widths.enumerated() {
+                s += "<col min=\"\(i + 1)\" max=\"\(i + 1)\" width=\"\(formatNumber(w, decimals: 1))\" customWidth=\"1\"/>"
             }
             s += "</cols>"
         }
@@ -157,16 +237,25 @@ enum XLSXWriter {
                     s += "<c r=\"\(ref)\" s=\"1\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(xmlEscape(cellText(t)))</t></is></c>"
                 case .wrap(let t):
                     s += "<c r=\"\(ref)\" s=\"3\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(xmlEscape(cellText(t)))</t></is></c>"
-                case .number(let v):
+                case .number(let v), .struck(let v):
                     guard v.isFinite else { continue }
-                    s += "<c r=\"\(ref)\" s=\"2\"><v>\(v == 0 ? "0" : "\(v)")</v></c>"
+                    let shown = officialRound(v, decimals: decimals).value
+                    var style = "2"
+                    if case .struck = cell { style = "4" }
+                    s += "<c r=\"\(ref)\" s=\"\(style)\"><v>\(exactDecimalText(shown))</v></c>"
                 case .integer(let v):
                     s += "<c r=\"\(ref)\"><v>\(v)</v></c>"
                 }
             }
             s += "</row>"
         }
-        return s + "</sheetData></worksheet>"
+        s += "</sheetData>"
+        if let ref = filterRef(sheet) { s += "<autoFilter ref=\"\(ref)\"/>" }
+        s += "<printOptions gridLines=\"1\"/>"
+        s += "<pageMargins left=\"0.4\" right=\"0.4\" top=\"0.6\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/>"
+        s += "<pageSetup paperSize=\"9\" orientation=\"\(sheet.isLandscape ? "landscape" : "portrait")\" fitToWidth=\"1\" fitToHeight=\"0\"/>"
+        s += "<headerFooter><oddFooter>&amp;C&amp;P / &amp;N</oddFooter></headerFooter>"
+        return s + "</worksheet>"
     }
 
     /// A, B, …, Z, AA, AB, … for a zero-based column index.
@@ -301,6 +390,29 @@ extension ReportExporter {
         for line in w.noticeLines() { notes.append([.text(w.t("report.h.provisional")), .wrap(line)]) }
         sheets.append(XSheet(name: w.t("report.sheet.notes"), rows: notes, widths: [18, 100], frozenRows: 1, frozenColumns: 0))
 
-        return try XLSXWriter.workbook(sheets)
+        // 打分汇总: every expert's total per applicant (the trimmed marks struck through, recusals 回避).
+        var mrows: [[XCell]] = [[.header(w.t("report.h.applicant_id")), .header(w.t("report.h.applicant"))]
+            + results.reviewers.map { .header($0.name) }
+            + [.header(w.t("report.h.total")), .header(w.t("report.h.grade")), .header(w.t("report.h.rank"))]]
+        for a in results.applicants {
+            var row: [XCell] = [.text(a.id), .text(a.name)]
+            for r in results.reviewers {
+                if a.recused.contains(r.id) {
+                    row.append(.text(w.t("doc.matrix.recused")))
+                } else if let s = a.reviewerTotals.first(where: { $0.reviewer == r.id }) {
+                    row.append(s.trimmed ? .struck(s.total) : .number(s.total))
+                } else if a.unsubmitted.contains(r.id) {
+                    row.append(.text(w.t("doc.matrix.unsubmitted")))
+                } else {
+                    row.append(.empty)
+                }
+            }
+            row += [.num(a.total), a.status == .graded ? .text(w.grade(a)) : .text(w.status(a)), a.rank.map { .integer($0) } ?? .empty]
+            mrows.append(row)
+        }
+        sheets.append(XSheet(name: w.t("doc.xlsx.matrix"), rows: mrows,
+                             widths: [8, 24] + results.reviewers.map { _ in 9 } + [10, 10, 6], frozenRows: 1, frozenColumns: 2))
+
+        return try XLSXWriter.workbook(sheets, decimals: results.settings.decimals)
     }
 }

@@ -80,6 +80,7 @@ extension PanelStore {
                 put("recusal:\(r.reviewer)/\(r.applicant)", "recused", "1")
                 storedReasons["recusal:\(r.reviewer)/\(r.applicant)"] = .some(r.reason)
             }
+            for o in try Self.opinions(db, panel) { put(Self.opinionEntity(o.applicant), Self.opinionField(o.reviewer), o.text) }
             var sheetEntities: [Int64: String] = [:]
             for r in try Row.fetchAll(db, sql: """
                 SELECT id, reviewer_id, applicant_id, round, submitted FROM sheet WHERE panel_id = ?

@@ -63,6 +63,16 @@ enum Schema {
                 }
             }
         }
+        m.registerMigration("v6: opinions and reservations") { db in
+            try db.execute(sql: v6)
+            for (op, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+                try db.execute(sql: """
+                    CREATE TRIGGER opinion_sealed_\(op.lowercased()) BEFORE \(op) ON opinion
+                    WHEN (\(sealOf(("opinion", false), row))) IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, 'pingshen:sealed'); END
+                    """)
+            }
+        }
         return m
     }
 
@@ -341,5 +351,19 @@ enum Schema {
             at TEXT NOT NULL,
             actor TEXT NOT NULL
         );
+        """
+
+    /// Opinions on applicants (issue 13): the panel's (`reviewer_id` '') and each reviewer's reservation.
+    static let v6 = """
+        CREATE TABLE opinion (
+            panel_id TEXT NOT NULL REFERENCES panel(id),
+            applicant_id TEXT NOT NULL,
+            reviewer_id TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            PRIMARY KEY (panel_id, applicant_id, reviewer_id),
+            FOREIGN KEY (panel_id, applicant_id) REFERENCES applicant(panel_id, id)
+        ) WITHOUT ROWID;
         """
 }

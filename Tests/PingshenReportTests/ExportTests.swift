@@ -90,7 +90,7 @@ struct ExportTests {
         #expect(rows.dropFirst().map { $0[idCol] } == results.ranked.map(\.id))
         for row in rows.dropFirst() {
             let a = try #require(results.applicant(row[idCol]))
-            #expect(row[totalCol] == (a.total.map { formatNumber($0) } ?? ""))
+            #expect(row[totalCol] == (a.total.map { fixedNumber($0, decimals: 2) } ?? ""))
             // Names come back intact; a leading "=" is defused with an apostrophe.
             #expect(row[nameCol] == (a.name.hasPrefix("=") ? "'" + a.name : a.name))
             #expect(a.status == .graded ? row[provCol].contains("等级分数线") : true)
@@ -137,7 +137,7 @@ struct ExportTests {
                      "xl/styles.xml", "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"] {
             #expect(parts.contains(part), "missing \(part)")
         }
-        #expect(book["sheets"] as? [String] == ["结果", "指标明细", "评审专家", "异常标记", "说明"])
+        #expect(book["sheets"] as? [String] == ["结果", "指标明细", "评审专家", "异常标记", "说明", "打分汇总"])
         let apps = jsonApplicants
 
         // 结果: numbers are numbers and equal the JSON's.
@@ -151,8 +151,9 @@ struct ExportTests {
             let id = try #require(row[idC] as? String)
             let j = try #require(apps[id])
             #expect(row[totalC] as? Double == j["total"] as? Double)
-            #expect(row[tvC] as? Double == j["totals_view"] as? Double)
-            #expect(row[ivC] as? Double == j["indicators_view"] as? Double)
+            // Stored as shown: the official decimals (the JSON keeps full precision).
+            #expect(row[tvC] as? Double == (j["totals_view"] as? Double).map { officialRound($0, decimals: 2).value })
+            #expect(row[ivC] as? Double == (j["indicators_view"] as? Double).map { officialRound($0, decimals: 2).value })
             #expect(row[rankC] as? Int == j["rank"] as? Int)
             #expect(row[nameC] as? String == results.applicant(id)?.name)  // names verbatim, markup and all
         }
@@ -166,7 +167,7 @@ struct ExportTests {
             let id = try #require(row[0] as? String)
             let nodes = try #require(apps[id]?["nodes"] as? [[String: Any]])
             for (k, node) in nodes.enumerated() {
-                #expect(row[3 + k] as? Double == node["points"] as? Double, "\(id) \(ids[3 + k])")
+                #expect(row[3 + k] as? Double == (node["points"] as? Double).map { officialRound($0, decimals: 2).value }, "\(id) \(ids[3 + k])")
             }
         }
 
@@ -176,9 +177,10 @@ struct ExportTests {
         #expect(revs.count == jr.count + 1)
         for (row, j) in zip(revs.dropFirst(), jr) {
             #expect(row[0] as? String == j["id"] as? String)
-            #expect(row[6] as? Double == j["mean_deviation"] as? Double)
-            #expect(row[7] as? Double == j["standard_error"] as? Double)
-            #expect(row[9] as? Double == j["rank_correlation"] as? Double)
+            let shown = { (k: String) in (j[k] as? Double).map { officialRound($0, decimals: 2).value } }
+            #expect(row[6] as? Double == shown("mean_deviation"))
+            #expect(row[7] as? Double == shown("standard_error"))
+            #expect(row[9] as? Double == shown("rank_correlation"))
         }
         let r3 = try #require(revs.first { $0[0] as? String == "r3" })
         #expect((r3[10] as? String)?.contains("专家偏严") == true)
@@ -256,7 +258,7 @@ struct ExportTests {
         #expect(t.rows.allSatisfy { $0.count == t.headers.count })
         #expect(t.rows.map { $0[1] } == results.ranked.map(\.id))
         let first = try #require(results.ranked.first)
-        #expect(t.rows[0][0] == "1" && t.rows[0][3] == formatNumber(first.total ?? -1) + " ※")
+        #expect(t.rows[0][0] == "1" && t.rows[0][3] == fixedNumber(first.total ?? -1, decimals: 2) + " ※")
         let ineligible = try #require(t.rows.first { $0[1] == "A6" })
         #expect(ineligible[4] == "不符合基本条件" && ineligible[10].contains("已转移扩散的共性技术"))
         let incomplete = try #require(t.rows.first { $0[1] == "A7" })
