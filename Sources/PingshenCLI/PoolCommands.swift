@@ -285,8 +285,15 @@ struct AssignJSON: Encodable {
     var components: Int
     var meanLoad: Double
     var offBalance: [String]
+    var groups: [Group]?
+    struct Group: Encodable {
+        var field: String
+        var leader: String?
+        var reviewers: [String]
+        var applicants: [String]
+    }
     enum CodingKeys: String, CodingKey {
-        case panel, assignments, loads, connected, components
+        case panel, assignments, loads, connected, components, groups
         case perApplicant = "per_applicant", meanLoad = "mean_load", offBalance = "off_balance"
     }
 }
@@ -300,9 +307,12 @@ struct AssignRun: PingshenCommand {
     @Option(name: .customLong("per-applicant"), help: "Reviewers per applicant (K).") var perApplicant: Int
     @Option(name: .customLong("max-load"), help: "Most applicants per reviewer.") var maxLoad: Int?
     @Option(help: "Seed of the pair costs' random part (default: from the system's secure random source).") var seed: String?
+    @Option(help: "Group review (分组评审): field — split applicants and reviewers by field, assign within groups, link the groups.")
+    var groups: String?
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func execute(_ env: Env) throws {
+        if let groups, groups != "field" { throw PingshenError("assign.bad_groups", [groups]) }
         if perApplicant < 1 { throw PingshenError("assign.bad_k", [String(perApplicant)]) }
         if let maxLoad, maxLoad < 1 { throw PingshenError("assign.bad_max_load", [String(maxLoad)]) }
         let store = try env.openStore()
@@ -332,8 +342,12 @@ struct AssignRun: PingshenCommand {
             forbidden: forbidden, fixed: scored.map { ($0.reviewer, $0.applicant) },
             reviewerFields: reviewers.map { pool[$0.id]?.fields ?? [] }, applicantFields: profiles.map(\.field), seed: seedValue)
         let result: AssignmentResult
-        switch assignReviewers(problem) {
-        case .success(let r): result = r
+        var groupList: [AssignmentGroup]?
+        let outcome = groups == nil ? assignReviewers(problem).map { ($0, [AssignmentGroup]()) } : assignInGroups(problem)
+        switch outcome {
+        case .success(let (r, g)):
+            result = r
+            if groups != nil { groupList = g }
         case .failure(let f):
             switch f {
             case .badK(let k): throw PingshenError("assign.bad_k", [String(k)])
@@ -346,13 +360,13 @@ struct AssignRun: PingshenCommand {
                                  actor: actor.resolve())
         if tiedPairs > 0 && !json { Console.out(env.t("assign.tied_left_out", String(tiedPairs))) }
         printAssignment(env, panel: panel, k: perApplicant, pairs: result.pairs, reviewers: reviewers.map(\.id), json: json,
-                        swaps: result.swaps, kept: scored.count, low: result.low, high: result.high, maxLoad: maxLoad)
+                        swaps: result.swaps, kept: scored.count, low: result.low, high: result.high, maxLoad: maxLoad, groups: groupList)
     }
 }
 
 /// Prints an assignment: loads, balance, connectivity (text or JSON).
 func printAssignment(_ env: Env, panel: String, k: Int, pairs: [AssignedPair], reviewers: [String], json: Bool, swaps: Int = 0,
-                     kept: Int = 0, low: Int? = nil, high: Int? = nil, maxLoad: Int? = nil) {
+                     kept: Int = 0, low: Int? = nil, high: Int? = nil, maxLoad: Int? = nil, groups: [AssignmentGroup]? = nil) {
     var loads: [String: Int] = [:]
     for r in reviewers { loads[r] = 0 }
     for p in pairs { loads[p.reviewer, default: 0] += 1 }
@@ -363,8 +377,9 @@ func printAssignment(_ env: Env, panel: String, k: Int, pairs: [AssignedPair], r
     let off = reviewers.filter { (loads[$0] ?? 0) < lo || (loads[$0] ?? 0) > hi }
     let comps = assignmentComponents(pairs)
     if json {
-        let j = AssignJSON(panel: panel, perApplicant: k, assignments: pairs, loads: loads, connected: comps <= 1, components: comps,
+        var j = AssignJSON(panel: panel, perApplicant: k, assignments: pairs, loads: loads, connected: comps <= 1, components: comps,
                            meanLoad: (mean * 100).rounded() / 100, offBalance: off)
+        j.groups = groups?.map { AssignJSON.Group(field: $0.field, leader: $0.leader, reviewers: $0.reviewers, applicants: $0.applicants) }
         Console.out((try? jsonText(j)) ?? "{}")
         return
     }
@@ -377,7 +392,13 @@ func printAssignment(_ env: Env, panel: String, k: Int, pairs: [AssignedPair], r
                            String(format: "%.2f", far)))
     }
     lines.append(comps <= 1 ? env.t("assign.connected") : env.t("assign.not_connected", String(comps)))
-    if swaps > 0 { lines.append(env.t("assign.swaps", String(swaps))) }
+    if let groups {
+        for g in groups {
+            lines.append(env.t("assign.group", g.field.isEmpty ? "—" : g.field, String(g.applicants.count), String(g.reviewers.count),
+                               g.leader ?? "-"))
+        }
+        if groups.count > 1 { lines.append(env.t("assign.group_links", String(swaps))) }
+    } else if swaps > 0 { lines.append(env.t("assign.swaps", String(swaps))) }
     if kept > 0 { lines.append(env.t("assign.kept", String(kept))) }
     var t = TextTable(headers: [env.t("store.h.reviewers"), env.t("assign.h.load"), env.t("store.h.applicants")], rightAligned: [1])
     var byReviewer: [String: [String]] = [:]

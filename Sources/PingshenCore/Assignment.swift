@@ -427,3 +427,128 @@ struct MinHeap {
         return (k0, v0)
     }
 }
+
+// MARK: - Groups (分组评审)
+
+/// One group of a grouped assignment.
+public struct AssignmentGroup: Sendable, Equatable {
+    /// The applicants' field ("" for applicants without a field).
+    public var field: String
+    public var reviewers: [String]
+    public var applicants: [String]
+    /// The suggested group leader (组长): the group's reviewer with the most pairs, the first by id on a tie.
+    public var leader: String?
+}
+
+/// `assign --groups field`: applicants are grouped by field; each reviewer joins one group (one of its own
+/// fields when it has one, the group that most lacks reviewers otherwise, so that every group gets reviewers in
+/// proportion to its pairs); each group is assigned on its own (`assignReviewers`); then consecutive groups are
+/// linked by one swap each — (a1, r1) of one group and (a2, r2) of the next become (a1, r2) and (a2, r1) — so
+/// that r1 and r2 each review in two groups and the whole design is connected, with every load unchanged.
+public func assignInGroups(_ p: AssignmentProblem) -> Result<(AssignmentResult, [AssignmentGroup]), AssignmentRefusal> {
+    let nA = p.applicants.count, nR = p.reviewers.count
+    var fieldOf: [String] = []
+    for a in 0..<nA { fieldOf.append((p.applicantFields.indices.contains(a) ? p.applicantFields[a] : nil).map(poolKey) ?? "") }
+    var fields: [String] = []
+    for f in fieldOf where !fields.contains(f) { fields.append(f) }
+    let demand = fields.map { f in fieldOf.filter { $0 == f }.count * p.perApplicant }
+    let total = max(1, demand.reduce(0, +))
+    let target = demand.map { Double($0) * Double(nR) / Double(total) }
+    var members = Array(repeating: [Int](), count: fields.count)
+    // Reviewers with fewer matching groups choose first; each joins the matching group that lacks most.
+    let rFields = (0..<nR).map { r in Set((p.reviewerFields.indices.contains(r) ? p.reviewerFields[r] : []).map(poolKey)) }
+    let order = (0..<nR).sorted { a, b in
+        let ma = fields.filter { rFields[a].contains($0) }.count, mb = fields.filter { rFields[b].contains($0) }.count
+        return ma != mb ? (ma == 0 ? false : (mb == 0 ? true : ma < mb)) : a < b
+    }
+    for r in order {
+        let matching = fields.indices.filter { rFields[r].contains(fields[$0]) }
+        let choices = matching.isEmpty ? Array(fields.indices) : matching
+        guard let g = choices.max(by: { (target[$0] - Double(members[$0].count), -$0) < (target[$1] - Double(members[$1].count), -$1) })
+        else { continue }
+        members[g].append(r)
+    }
+    // Every group needs K reviewers: take from the group with the most reviewers per pair.
+    for g in fields.indices where members[g].count < p.perApplicant {
+        while members[g].count < p.perApplicant {
+            guard let donor = fields.indices.filter({ $0 != g && members[$0].count > p.perApplicant })
+                .max(by: { Double(members[$0].count) / Double(max(demand[$0], 1)) < Double(members[$1].count) / Double(max(demand[$1], 1)) }),
+                  let r = members[donor].popLast() else {
+                return .failure(.applicant(applicant: p.applicants[fieldOf.firstIndex(of: fields[g]) ?? 0], allowed: members[g].count,
+                                           needed: p.perApplicant))
+            }
+            members[g].append(r)
+        }
+    }
+    var pairs: [AssignedPair] = []
+    var cost = 0
+    var groups: [AssignmentGroup] = []
+    var groupPairs: [[AssignedPair]] = []
+    for (g, f) in fields.enumerated() {
+        let apps = (0..<nA).filter { fieldOf[$0] == f }
+        let revs = members[g].sorted()
+        let sub = AssignmentProblem(reviewers: revs.map { p.reviewers[$0] }, applicants: apps.map { p.applicants[$0] },
+                                    perApplicant: p.perApplicant, maxLoad: p.maxLoad, forbidden: p.forbidden,
+                                    fixed: p.fixed.filter { fx in apps.contains { p.applicants[$0] == fx.applicant } && revs.contains { p.reviewers[$0] == fx.reviewer } },
+                                    reviewerFields: revs.map { p.reviewerFields.indices.contains($0) ? p.reviewerFields[$0] : [] },
+                                    applicantFields: apps.map { p.applicantFields.indices.contains($0) ? p.applicantFields[$0] : nil },
+                                    seed: p.seed &+ UInt64(g))
+        switch assignReviewers(sub) {
+        case .failure(let e): return .failure(e)
+        case .success(let r):
+            groupPairs.append(r.pairs)
+            cost += r.cost
+            groups.append(AssignmentGroup(field: f, reviewers: sub.reviewers, applicants: sub.applicants, leader: nil))
+        }
+    }
+    // Link consecutive groups by one load-keeping swap each, kept only when the two groups end up connected
+    // as one (so a swap never cuts a group in two).
+    let fixedKeys = Set(p.fixed.map { AssignmentProblem.key($0.reviewer, $0.applicant) })
+    var swaps = 0
+    var linked = Set<AssignedPair>()   // pairs made by a link: never undone by the next one
+    if groupPairs.count > 1 {
+        for g in 0..<(groupPairs.count - 1) {
+            var tries = 0
+            search: for i in groupPairs[g].indices {
+                let x = groupPairs[g][i]
+                if fixedKeys.contains(AssignmentProblem.key(x.reviewer, x.applicant)) || linked.contains(x) { continue }
+                for j in groupPairs[g + 1].indices {
+                    let y = groupPairs[g + 1][j]
+                    if fixedKeys.contains(AssignmentProblem.key(y.reviewer, y.applicant)) { continue }
+                    let n1 = AssignedPair(reviewer: y.reviewer, applicant: x.applicant)
+                    let n2 = AssignedPair(reviewer: x.reviewer, applicant: y.applicant)
+                    if p.forbidden.contains(AssignmentProblem.key(n1.reviewer, n1.applicant))
+                        || p.forbidden.contains(AssignmentProblem.key(n2.reviewer, n2.applicant)) { continue }
+                    tries += 1
+                    if tries > 2_000 { break search }
+                    var a = groupPairs[g], b = groupPairs[g + 1]
+                    a[i] = n1
+                    b[j] = n2
+                    let before = assignmentComponents(groupPairs[g]) + assignmentComponents(groupPairs[g + 1])
+                    if assignmentComponents(a + b) < before || assignmentComponents(a + b) == 1 {
+                        linked.insert(n1)
+                        linked.insert(n2)
+                        groupPairs[g] = a
+                        groupPairs[g + 1] = b
+                        swaps += 1
+                        break search
+                    }
+                }
+            }
+        }
+    }
+    for gp in groupPairs { pairs += gp }
+    var loads: [String: Int] = [:]
+    for r in p.reviewers { loads[r] = 0 }
+    for x in pairs { loads[x.reviewer, default: 0] += 1 }
+    for g in groups.indices {
+        groups[g].leader = groups[g].reviewers.max { (loads[$0] ?? 0, $1) < (loads[$1] ?? 0, $0) }
+    }
+    let totalPairs = nA * p.perApplicant
+    let low = nR == 0 ? 0 : totalPairs / nR
+    let high = nR == 0 ? 0 : low + (totalPairs % nR == 0 ? 0 : 1)
+    let off = p.reviewers.filter { (loads[$0] ?? 0) < low || (loads[$0] ?? 0) > high }
+    let result = AssignmentResult(pairs: pairs, loads: loads, mean: nR == 0 ? 0 : Double(totalPairs) / Double(nR), low: low, high: high,
+                                  offBalance: off, components: assignmentComponents(pairs), swaps: swaps, cost: cost)
+    return .success((result, groups))
+}

@@ -268,4 +268,19 @@ struct PoolCommandTests {
         #expect(!pairs.contains { $0.reviewer == id && $0.applicant == "late" })
         #expect(pairs.filter { $0.applicant == "late" }.count == 3)
     }
+
+    @Test("assign --groups field: groups by the applicants' field with a suggested leader each, connected")
+    func groups() throws {
+        let s = try Sandbox()
+        try s.poolPanel()
+        try s.ok(["draw", "P1", "--count", "40", "--kinds", "技术=40", "--seed", "groups"])
+        let j = try jsonObject(try s.ok(["assign", "P1", "--per-applicant", "3", "--groups", "field", "--seed", "3", "--json"]))
+        let groups = try #require(j["groups"] as? [[String: Any]])
+        #expect(groups.count == 10)
+        #expect(j["connected"] as? Bool == true)
+        #expect((j["assignments"] as? [[String: String]])?.count == 120)
+        #expect(groups.allSatisfy { g in (g["leader"] as? String).map { (g["reviewers"] as? [String])?.contains($0) == true } == true })
+        let bad = try s.run(["assign", "P1", "--per-applicant", "3", "--groups", "region", "--lang", "en"])
+        #expect(bad.code == 1 && bad.err.contains("can only be field"))
+    }
 }

@@ -187,3 +187,32 @@ struct AssignmentTests {
         #expect(r.connected)
     }
 }
+
+@Suite("Grouped assignment")
+struct GroupedAssignmentTests {
+    @Test("groups by field: K per applicant, reviewers of the group's field, groups linked into one connected design, loads unchanged by the links")
+    func groups() throws {
+        var g = TestWords(state: 8)
+        for trial in 0..<40 {
+            let fields = ["新材料", "智能制造", "生物医药"]
+            let nR = 15 + g.uniform(below: 15), nA = 20 + g.uniform(below: 40)
+            let rf = (0..<nR).map { [fields[$0 % 3]] }
+            let af: [String?] = (0..<nA).map { _ in fields[g.uniform(below: 3)] }
+            let p = AssignmentProblem(reviewers: (0..<nR).map { "r\($0)" }, applicants: (0..<nA).map { "a\($0)" }, perApplicant: 3,
+                                      reviewerFields: rf, applicantFields: af, seed: UInt64(trial))
+            let (r, groups) = try assignInGroups(p).get()
+            var per: [String: Int] = [:]
+            for x in r.pairs { per[x.applicant, default: 0] += 1 }
+            #expect(p.applicants.allSatisfy { per[$0] == 3 })
+            #expect(Set(r.pairs).count == r.pairs.count)
+            #expect(r.connected, "trial \(trial): \(r.components) components")
+            #expect(Set(groups.map(\.field)) == Set(af.compactMap { $0 }))
+            #expect(groups.allSatisfy { gr in gr.leader.map { gr.reviewers.contains($0) } == true })
+            // Apart from the linking swaps (two pairs per link), every pair is within its group.
+            let groupOf = Dictionary(uniqueKeysWithValues: groups.flatMap { gr in gr.reviewers.map { ($0, gr.field) } })
+            let across = r.pairs.filter { groupOf[$0.reviewer] != af[Int($0.applicant.dropFirst()) ?? 0] }.count
+            #expect(across == 2 * r.swaps)
+            #expect(r.swaps == groups.count - 1)
+        }
+    }
+}

@@ -95,6 +95,9 @@ extension Catalog {
         "assign.unassigned": ("专家“{0}”未被分配评审申报单位“{1}”（评审组 {2} 按分配评审；组长可用 pingshen assign add 增加）", "reviewer “{0}” is not assigned to applicant “{1}” (panel {2} is scored by assignment; the chair can add the pair with pingshen assign add)"),
         "assign.tied_left_out": ("专家库记录的 {0} 对回避关系尚未登记为回避，分配时已避开（可用 pingshen reviewer recuse 登记）", "{0} tie(s) known from the pool but not recorded as recusals were left out of the assignment (record them with pingshen reviewer recuse)"),
         "assign.below_quorum": ("每个申报单位 {0} 位专家少于评审组 {2} 的法定人数 {1}：没有申报单位能评定。请增大 --per-applicant，或先降低法定人数", "{0} reviewers per applicant is below the quorum {1} of panel {2}: no applicant could be graded. Raise --per-applicant or lower the quorum first"),
+        "assign.bad_groups": ("--groups 只能是 field，而不是“{0}”", "--groups can only be field, not “{0}”"),
+        "assign.group": ("分组“{0}”：{1} 个申报单位，{2} 位专家，建议组长 {3}", "group “{0}”: {1} applicants, {2} reviewers, suggested leader {3}"),
+        "assign.group_links": ("相邻分组之间共用专家以保持设计连通：交换了 {0} 对分配（负载不变）", "neighbouring groups share reviewers so that the design stays connected: {0} swap(s) made (loads unchanged)"),
         "assign.state": ("未分配", "not assigned"),
     ]
 }
