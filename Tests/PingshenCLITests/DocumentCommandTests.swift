@@ -1,4 +1,5 @@
 import Foundation
+import PingshenCore
 import Testing
 
 /// Prints an HTML file with headless Chromium (installed by scripts/deps.sh) and reads the PDF back:
@@ -57,7 +58,7 @@ struct DocumentCommandTests {
             for t in a["reviewer_totals"] as? [[String: Any]] ?? [] {
                 let r = try #require(t["reviewer"] as? String)
                 let v = try #require(t["total"] as? Double)
-                #expect(html.contains("data-reviewer=\"\(r)\" data-applicant=\"\(id)\" data-total=\"\(String(format: "%.2f", v))\""),
+                #expect(html.contains("data-reviewer=\"\(r)\" data-applicant=\"\(id)\" data-total=\"\(String(format: "%.2f", officialRound(v, decimals: 2).value))\""),
                         "\(sample) \(r)/\(id)")
             }
         }
