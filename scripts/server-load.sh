@@ -16,7 +16,7 @@ bin=.build/$config/pingshen
 work=$(mktemp -d /tmp/pingshen-load.XXXXXX)
 if [ "$backend" = sqlite ]; then store=(--db "$work/server.sqlite"); else store=(--postgres "$pgurl"); fi
 export PINGSHEN_LANG=en
-code=$("$bin" server init "${store[@]}" | tail -1)
+code=$("$bin" server init --new-admin-code "${store[@]}" | tail -1)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 LOG_LEVEL=error "$bin" serve "${store[@]}" --port "$port" --exchanges-per-minute 1000 >"$work/serve.log" 2>&1 &
 pid=$!

@@ -68,7 +68,7 @@ public enum Catalog {
     /// Every message, merged from the per-area tables under Catalog/ (each key defined once).
     static let entries: [String: (zh: String, en: String)] = {
         var all: [String: (zh: String, en: String)] = [:]
-        for table in [coreEntries, cliEntries, storeEntries, sessionEntries, reportEntries, serverEntries, calibrationEntries, poolEntries, documentEntries] {
+        for table in [coreEntries, cliEntries, storeEntries, sessionEntries, reportEntries, serverEntries, syncEntries, calibrationEntries, poolEntries, documentEntries, archiveEntries] {
             all.merge(table) { first, _ in first }
         }
         return all
@@ -77,7 +77,7 @@ public enum Catalog {
     /// Number of keys defined in the per-area tables (a test compares it with `keys.count` to catch a key
     /// defined twice).
     static var definedCount: Int {
-        [coreEntries, cliEntries, storeEntries, sessionEntries, reportEntries, serverEntries, calibrationEntries, poolEntries, documentEntries].reduce(0) { $0 + $1.count }
+        [coreEntries, cliEntries, storeEntries, sessionEntries, reportEntries, serverEntries, syncEntries, calibrationEntries, poolEntries, documentEntries, archiveEntries].reduce(0) { $0 + $1.count }
     }
 
     /// Every key of the catalog (for the test that checks both languages are filled in).

@@ -618,6 +618,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                     group.previous[id] = (r.text("digest") ?? "", SQLServerStorage.storedResult(r))
                 }
             }
+            try await SQLServerStorage.preloadSheets(tx, jobs, group)
             var out: [Result<[ChangeResult], any Error>] = []
             for job in jobs {
                 do {
@@ -779,6 +780,53 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
         let args: [String]? = r.text("refusal_args").flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
         return ChangeResult(changeId: r.text("change_id") ?? "", status: ChangeStatus(rawValue: r.text("status") ?? "") ?? .refused,
                             reason: r.text("refusal"), args: args, seq: r.int("seq"), receivedAt: r.text("received_at"))
+    }
+
+    /// Loads, in a few statements, every sheet the group's changes touch (instead of two statements per sheet):
+    /// per panel, the cells and flags of the group's reviewers × applicants, kept for the keys the changes name
+    /// (a sheet with no row yet is an empty one).
+    static func preloadSheets(_ tx: any SQLExecutor, _ jobs: [PushJob], _ group: GroupState) async throws {
+        var wanted: [String: (reviewers: Set<String>, applicants: Set<String>, keys: Set<String>)] = [:]
+        for job in jobs {
+            for c in job.changes {
+                let key = "\(job.panel)\u{1F}\(c.reviewer)\u{1F}\(c.applicant)\u{1F}\(c.round)"
+                wanted[job.panel, default: ([], [], [])].reviewers.insert(c.reviewer)
+                wanted[job.panel, default: ([], [], [])].applicants.insert(c.applicant)
+                wanted[job.panel, default: ([], [], [])].keys.insert(key)
+            }
+        }
+        for (panel, w) in wanted {
+            var loaded: [String: SheetState] = [:]
+            for k in w.keys { loaded[k] = SheetState() }
+            let reviewers = Array(w.reviewers), applicants = Array(w.applicants)
+            // Chunks keep each statement well under the binding limits of both backends.
+            for rs in stride(from: 0, to: reviewers.count, by: 200) {
+                let rChunk = reviewers[rs..<min(rs + 200, reviewers.count)]
+                for as_ in stride(from: 0, to: applicants.count, by: 400) {
+                    let aChunk = applicants[as_..<min(as_ + 400, applicants.count)]
+                    let rMarks: String = Array(repeating: "?", count: rChunk.count).joined(separator: ", ")
+                    let aMarks: String = Array(repeating: "?", count: aChunk.count).joined(separator: ", ")
+                    let marks = "reviewer IN (\(rMarks)) AND applicant IN (\(aMarks))"
+                    var binds: [SQLValue] = [.text(panel)]
+                    binds.append(contentsOf: rChunk.map { SQLValue.text($0) })
+                    binds.append(contentsOf: aChunk.map { SQLValue.text($0) })
+                    func key(_ r: SQLRow) -> String {
+                        "\(panel)\u{1F}\(r.text("reviewer") ?? "")\u{1F}\(r.text("applicant") ?? "")\u{1F}\(r.text("round") ?? "")"
+                    }
+                    for r in try await tx.query("SELECT reviewer, applicant, round, leaf, points, note FROM sheet_cells WHERE panel = ? AND \(marks)", binds) {
+                        let k = key(r)
+                        guard loaded[k] != nil, let leaf = r.text("leaf") else { continue }
+                        if let p = r.double("points") { loaded[k]?.points[leaf] = p }
+                        if let n = r.text("note") { loaded[k]?.notes[leaf] = n }
+                    }
+                    for r in try await tx.query("SELECT reviewer, applicant, round, submitted FROM sheets WHERE panel = ? AND \(marks)", binds) {
+                        let k = key(r)
+                        if loaded[k] != nil { loaded[k]?.submitted = r.bool("submitted") }
+                    }
+                }
+            }
+            for (k, v) in loaded where group.sheets[k] == nil { group.sheets[k] = v }
+        }
     }
 
     static func loadSheet(_ tx: any SQLExecutor, panel: String, reviewer: String, applicant: String, round: String) async throws -> SheetState {
