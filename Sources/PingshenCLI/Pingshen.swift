@@ -15,7 +15,7 @@ public struct Pingshen: ParsableCommand {
                       ResultsCommand.self, OutliersCommand.self, CalibrateCommand.self, FinalizeCommand.self, VerifyCommand.self, ExportCommand.self,
                       SampleCommand.self, ServeCommand.self, ServerCommand.self, LoginCommand.self,
                       PushCommand.self, SyncCommand.self, PoolCommand.self, DrawCommand.self, AssignCommand.self,
-                      OpinionCommand.self])
+                      OpinionCommand.self, ArchiveCommand.self])
     @OptionGroup var global: GlobalOptions
     public init() {}
 }

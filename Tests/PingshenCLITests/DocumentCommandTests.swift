@@ -119,5 +119,28 @@ struct DocumentCommandTests {
         for s in ["建设目标基本完成", "产业化进展偏慢", "第二段", "封存时间", "+08:00"] { #expect(text.contains(s), "\(s)") }
         #expect(!text.contains("封存后"))
         try sb.ok(["verify", panel])
+
+        // The archive: written from the sealed panel, verified without the database, a changed file caught.
+        let zip = sb.path("归档.zip")
+        try sb.ok(["archive", panel, "--out", zip])
+        let ok = try runPingshen(["archive", "verify", zip])
+        #expect(ok.code == 0 && ok.out.contains("归档核验通过"), "\(ok.err)")
+        let tampered = sb.path("tampered.zip")
+        let script = try sb.file("tamper.py", """
+            import sys, zipfile
+            src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w")
+            for n in src.namelist():
+                d = src.read(n)
+                if n == "audit.json": d = d.replace("建设目标基本完成".encode(), "建设目标全部完成".encode())
+                dst.writestr(n, d)
+            dst.close()
+            """)
+        _ = try runTool("/usr/bin/env", ["python3", script, zip, tampered])
+        let bad = try runPingshen(["archive", "verify", tampered])
+        #expect(bad.code != 0 && bad.err.contains("audit.json") && bad.err.contains("哈希链"), "\(bad.err)")
+        // An open panel cannot be archived.
+        let open = try Sandbox()
+        try open.ok(["panel", "load", "\(cliRepoRoot)/Samples/\(sample)"])
+        #expect(try open.run(["archive", panel, "--out", open.path("x.zip")]).code != 0)
     }
 }

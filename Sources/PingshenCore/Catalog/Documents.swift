@@ -97,3 +97,19 @@ extension Catalog {
         "opinion.list_empty": ("评审组 {0} 还没有评审意见", "panel {0} has no opinions yet"),
     ]
 }
+
+extension Catalog {
+    static let archiveEntries: [String: (zh: String, en: String)] = [
+        "archive.zip_failed": ("无法生成归档文件：{0}", "cannot write the archive: {0}"),
+        "archive.not_zip": ("{0} 不是可读的归档文件（zip）", "{0} is not a readable archive (zip)"),
+        "archive.not_sealed": ("评审组 {0} 尚未封存：先用 pingshen finalize 封存，再归档", "panel {0} is not sealed: seal it with pingshen finalize, then archive it"),
+        "archive.written": ("已归档评审组 {0}（{1} 个文件，封存于 {2}）：{3}", "Archived panel {0} ({1} files, sealed {2}): {3}"),
+        "archive.missing": ("归档中缺少文件 {0}", "the archive lacks {0}"),
+        "archive.file_changed": ("归档中的文件 {0} 被改动过（应为 {1}，实为 {2}）", "the archive's file {0} was changed (expected {1}, found {2})"),
+        "archive.extra": ("归档中有清单未列出的文件 {0}", "the archive holds {0}, which its manifest does not list"),
+        "archive.results_changed": ("归档中的结果与封存摘要不符（封存 {0}，归档 {1}）", "the archive's results do not match the seal (sealed {0}, archive {1})"),
+        "archive.audit_broken": ("归档中的审计日志哈希链在第 {0} 条断开", "the archive's audit chain breaks at row {0}"),
+        "archive.audit_head": ("归档中的审计日志不含封存时的链头 {0}", "the archive's audit log does not contain the head recorded at sealing {0}"),
+        "archive.verified": ("归档核验通过：评审组 {0}，{1} 个文件完好，审计日志 {2} 条哈希链完整，结果与封存摘要一致（封存于 {3}，封存人 {4}）", "Archive verified: panel {0}, {1} files intact, audit chain of {2} rows intact, results match the seal (sealed {3} by {4})"),
+    ]
+}
