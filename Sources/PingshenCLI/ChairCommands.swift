@@ -365,7 +365,12 @@ struct PanelLoad: PingshenCommand {
             try store.addReviewer(panel: manifest.panel, ReviewerInfo(id: r.id, name: r.name), actor: who)
         }
         for a in manifest.applicants {
-            try store.addApplicant(panel: manifest.panel, a, actor: who)
+            if let p = manifest.applicantProfiles?[a.id] {
+                try store.addApplicant(panel: manifest.panel, a, organization: p.organization, related: p.related, field: p.field,
+                                       actor: who)
+            } else {
+                try store.addApplicant(panel: manifest.panel, a, actor: who)
+            }
         }
         for r in manifest.recusals {
             try store.recuse(panel: manifest.panel, reviewer: r.reviewer, applicant: r.applicant, reason: r.reason, actor: who)

@@ -18,6 +18,9 @@ public struct PanelManifest: Sendable, Equatable, Codable {
     public var reviewers: [ReviewerInfo]
     public var applicants: [ApplicantInfo]
     public var recusals: [Recusal]
+    /// Applicants' organizations, related organizations and fields by applicant id (keys `organization`,
+    /// `related`, `field`; issue 11), for the draw's tie checks and the assignment.
+    public var applicantProfiles: [String: ApplicantProfile]?
 
     public init(panel: String, rubric: String, title: String, round: String, variant: String? = nil,
                 method: String? = nil, quorum: Int? = nil, view: String? = nil, reviewers: [ReviewerInfo],

@@ -43,11 +43,23 @@ public enum ManifestLoader {
 
         var applicantNodes: [Node] = []
         var applicants: [ApplicantInfo] = []
+        var profiles: [String: ApplicantProfile] = [:]
         for n in r.sequence(m["applicants"], key: "applicants") ?? [] {
-            guard let e = r.mapping(n, allowed: ["id", "name", "industry"], context: "applicants") else { continue }
+            guard let e = r.mapping(n, allowed: ["id", "name", "industry", "organization", "related", "field"],
+                                    context: "applicants") else { continue }
             guard let id = r.string(e, "id", required: true, context: "applicant"),
                   let name = r.string(e, "name", required: true, context: "applicant \(id)") else { continue }
             applicants.append(ApplicantInfo(id: id, name: name, industry: r.string(e, "industry", context: "applicant \(id)")))
+            // Issue 11: organization, related organizations (a list, or one text with ; or ；), field.
+            let org = r.string(e, "organization", context: "applicant \(id)")
+            var related: [String] = []
+            if let rel = e["related"] {
+                if case .scalar(let s) = rel { related = splitPoolList(s.string) } else { related = r.strings(e, "related") ?? [] }
+            }
+            let field = r.string(e, "field", context: "applicant \(id)")
+            if org != nil || !related.isEmpty || field != nil {
+                profiles[id] = ApplicantProfile(id: id, name: name, organization: org, related: related, field: field)
+            }
             applicantNodes.append(n)
         }
         if m["applicants"] == nil { r.fail(root, "rubric.missing_key", ["applicants", ctx], field: "applicants") }
@@ -66,6 +78,8 @@ public enum ManifestLoader {
         let manifest = PanelManifest(panel: panel, rubric: rubricId, title: title, round: round, variant: variant,
                                      method: method, quorum: quorum, view: view, reviewers: reviewers,
                                      applicants: applicants, recusals: recusals)
+        var withProfiles = manifest
+        if !profiles.isEmpty { withProfiles.applicantProfiles = profiles }
         if r.problems.isEmpty {
             for p in manifest.problems(rubric: rubric) {
                 let node: Node?
@@ -78,7 +92,7 @@ public enum ManifestLoader {
                 r.fail(node, p.error.key, p.error.args, field: p.error.location?.field)
             }
         }
-        return r.problems.isEmpty ? .success(manifest) : .failure(PingshenErrors(r.problems))
+        return r.problems.isEmpty ? .success(withProfiles) : .failure(PingshenErrors(r.problems))
     }
 }
 

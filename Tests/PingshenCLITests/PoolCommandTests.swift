@@ -283,4 +283,35 @@ struct PoolCommandTests {
         let bad = try s.run(["assign", "P1", "--per-applicant", "3", "--groups", "region", "--lang", "en"])
         #expect(bad.code == 1 && bad.err.contains("can only be field"))
     }
+
+    @Test("panel.yaml: applicants' organization, related and field are loaded and drive the tie checks")
+    func manifestProfiles() throws {
+        let s = try Sandbox()
+        try s.ok(["pool", "import", samplePool])
+        let dir = s.path("m")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+            panel: m1
+            rubric: tech-innovation-demo-enterprise
+            title: 清单加载
+            round: 初评
+            reviewers:
+              - {id: r1, name: 张三}
+            applicants:
+              - {id: a1, name: 明溪智能装备有限公司, related: [澄江装备集团], field: 智能制造}
+              - {id: a2, name: 甲公司, organization: 恒岳新材料股份有限公司, related: "岱川控股集团；明溪实业集团", field: 新材料}
+              - {id: a3, name: 乙公司}
+            """.write(toFile: dir + "/panel.yaml", atomically: true, encoding: .utf8)
+        try s.ok(["panel", "load", dir])
+        let profiles = try s.store().applicantProfiles(panel: "m1")
+        #expect(profiles.map(\.field) == ["智能制造", "新材料", nil])
+        #expect(profiles[1].organization == "恒岳新材料股份有限公司" && profiles[1].related == ["岱川控股集团", "明溪实业集团"])
+        #expect(profiles[0].related == ["澄江装备集团"] && profiles[2].organizations == ["乙公司"])
+        let bad = try s.file("bad.yaml", "panel: m2\nrubric: tech-innovation-demo-enterprise\ntitle: x\nround: 初评\nreviewers: [{id: r1, name: a}]\napplicants: [{id: a1, name: b, sector: c}]\n")
+        let badDir = s.path("bad")
+        try FileManager.default.createDirectory(atPath: badDir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: bad, toPath: badDir + "/panel.yaml")
+        let r = try s.run(["panel", "load", badDir, "--lang", "en"])
+        #expect(r.code == 1 && r.err.contains("sector"))
+    }
 }
