@@ -135,6 +135,10 @@ struct Documents {
     td.value { white-space: nowrap; }
     .guide { display: block; font-size: 8.5pt; color: #333; font-weight: normal; }
     .muted { color: #444; font-size: 9pt; }
+    td.compact { white-space: normal; text-align: center; font-size: 8.5pt; padding: 1.5pt 2pt; }
+    td.compact .who { display: block; font-size: 8pt; color: #222; }
+    table.compact-matrix { font-size: 9pt; }
+    table.compact-matrix th { white-space: nowrap; padding: 2pt 2pt; }
     del.trim { text-decoration: line-through; text-decoration-thickness: 1pt; color: #555; }
     .recused { font-weight: bold; }
     .sign { margin-top: 16pt; break-inside: avoid; page-break-inside: avoid; }
@@ -294,7 +298,7 @@ struct Documents {
         let landscape = k > matrixPortraitColumns
         var h = "<section class=\"doc matrix\">\n<h1>\(e(t("doc.matrix.title")))</h1>\n"
         h += metaLine(["\(e(t("doc.rubric")))\(w.colon)\(e(input.rubric.displayName(lang)))"])
-        h += "<table class=\"matrix-table\">\n<thead><tr><th>\(e(t("doc.matrix.no")))</th><th>\(e(t("doc.matrix.id")))</th><th>\(e(t("doc.applicant")))</th>"
+        h += "<table class=\"matrix-table\(compact ? " compact-matrix" : "")\">\n<thead><tr><th>\(e(t("doc.matrix.no")))</th><th>\(e(t("doc.matrix.id")))</th><th>\(e(t("doc.applicant")))</th>"
         if compact {
             for i in 0..<k { h += "<th>\(e(t("doc.matrix.expert_n", lang == .en ? String(i + 1) : chineseNumeral(i + 1))))</th>" }
         } else {
@@ -308,9 +312,14 @@ struct Documents {
                 for j in 0..<k {
                     guard j < ids.count else { h += "<td></td>"; continue }
                     let r = ids[j]
-                    let cell = matrixCell(a, r)
-                    // The reviewer's name before the mark.
-                    h += cell.replacingOccurrences(of: "\">", with: "\">\(e(w.reviewerName(r))) ", options: [], range: cell.range(of: "\">"))
+                    // The reviewer's name above the mark, in a cell that may wrap.
+                    let cell = matrixCell(a, r).replacingOccurrences(of: "class=\"num\"", with: "class=\"num compact\"")
+                        .replacingOccurrences(of: "class=\"c ", with: "class=\"c compact ")
+                    if let open = cell.range(of: "\">") {
+                        h += cell[..<open.upperBound] + "<span class=\"who\">\(e(w.reviewerName(r)))</span>" + cell[open.upperBound...]
+                    } else {
+                        h += cell
+                    }
                 }
             } else {
                 for r in reviewers { h += matrixCell(a, r.id) }

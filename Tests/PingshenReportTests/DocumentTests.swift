@@ -129,6 +129,34 @@ struct DocumentTests {
         }
     }
 
+    @Test("With more experts than fit a page, the matrix names each applicant's experts in columns 专家一…专家K")
+    func matrixManyExperts() throws {
+        var big = snapshot
+        // 14 more reviewers, each scoring two applicants as r1 did (an assignment: nobody scores everyone).
+        for k in 7...20 {
+            big.reviewers.append(ReviewerInfo(id: "r\(k)", name: "外聘专家\(k)"))
+            for a in ["A\(k % 5 + 1)", "A\((k + 2) % 5 + 1)"] {
+                if var s = snapshot.sheets.first(where: { $0.reviewer == "r1" && $0.applicant == a }) {
+                    s.reviewer = "r\(k)"
+                    big.sheets.append(s)
+                }
+            }
+        }
+        let res = try aggregatePanel(big, rubric, config: repoConfig)
+        let html = try ReportExporter.document(.matrix, DocumentInput(results: res, rubric: rubric, snapshot: big, lang: .zh,
+                                                                      date: "2025-03-01"))
+        #expect(html.contains("<th>专家一</th>") && !html.contains("<th class=\"num\" data-reviewer=\"r20\">"))
+        let k = res.applicants.map { $0.reviewerTotals.count + $0.recused.count + $0.unsubmitted.count }.max() ?? 0
+        #expect(html.contains("<th>专家\(Documents(input: DocumentInput(results: res, rubric: rubric, snapshot: big, lang: .zh, date: ""), w: Words(lang: .zh, results: res, rubric: rubric)).chineseNumeral(k))</th>"))
+        let pdf = try printHTML(html, "matrix-many")
+        #expect((1...2).contains(pdf.pages.count), "\(pdf.pages.count) pages")
+        #expect(pdf.text.contains("外聘专家20"))
+        // The last column is on the page, not cut off at its right edge.
+        let last = Documents(input: DocumentInput(results: res, rubric: rubric, snapshot: big, lang: .zh, date: ""),
+                             w: Words(lang: .zh, results: res, rubric: rubric)).chineseNumeral(k)
+        #expect(pdf.pages[0].contains("专家\(last)") && pdf.pages[0].contains("排名"), "\(pdf.pages[0])")
+    }
+
     @Test("Expert sheets: one per stored sheet, each with its signature line; --reviewer prints one expert's")
     func sheetsPrint() throws {
         let all = try printHTML(try ReportExporter.document(.sheets, input()), "sheets")
