@@ -58,6 +58,10 @@ struct XSheet {
 
     var isLandscape: Bool { landscape ?? (fittedWidths.reduce(0, +) > 95) }
 
+    /// Scaled to the page width when that keeps the text legible (about half size at most on A4 landscape);
+    /// wider sheets (one column per indicator) print across pages at full size with their first columns repeated.
+    var fitsWidth: Bool { fittedWidths.reduce(0, +) <= 300 }
+
     /// Columns a text takes in a spreadsheet: East Asian wide characters count two.
     static func displayWidth(_ s: String) -> Double {
         var w = 0.0
@@ -142,7 +146,11 @@ enum XLSXWriter {
                 s += "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"\(i)\" hidden=\"1\">\(xmlEscape(quoted))!\(absolute(ref))</definedName>"
             }
             if sh.frozenRows > 0 {
-                s += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(i)\">\(xmlEscape(quoted))!$1:$\(sh.frozenRows)</definedName>"
+                var titles = "\(quoted)!$1:$\(sh.frozenRows)"
+                if !sh.fitsWidth && sh.frozenColumns > 0 {
+                    titles = "\(quoted)!$A:$\(columnName(sh.frozenColumns - 1)),\(titles)"
+                }
+                s += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(i)\">\(xmlEscape(titles))</definedName>"
             }
         }
         return s + "</definedNames></workbook>"
@@ -201,7 +209,7 @@ enum XLSXWriter {
     static func sheetXML(_ sheet: XSheet, decimals: Int = 2) -> String {
         var s = header + "<worksheet xmlns=\"\(mainNS)\" xmlns:r=\"\(relNS)\">"
         // Printing: fit every column on the page width (as many pages down as needed).
-        s += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>"
+        s += "<sheetPr><pageSetUpPr fitToPage=\"\(sheet.fitsWidth ? 1 : 0)\"/></sheetPr>"
         let fr = sheet.frozenRows, fc = sheet.frozenColumns
         if fr > 0 || fc > 0 {
             let topLeft = columnName(fc) + String(fr + 1)
@@ -253,7 +261,8 @@ enum XLSXWriter {
         if let ref = filterRef(sheet) { s += "<autoFilter ref=\"\(ref)\"/>" }
         s += "<printOptions gridLines=\"1\"/>"
         s += "<pageMargins left=\"0.4\" right=\"0.4\" top=\"0.6\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/>"
-        s += "<pageSetup paperSize=\"9\" orientation=\"\(sheet.isLandscape ? "landscape" : "portrait")\" fitToWidth=\"1\" fitToHeight=\"0\"/>"
+        s += "<pageSetup paperSize=\"9\" orientation=\"\(sheet.isLandscape ? "landscape" : "portrait")\""
+            + (sheet.fitsWidth ? " fitToWidth=\"1\" fitToHeight=\"0\"/>" : "/>")
         s += "<headerFooter><oddFooter>&amp;C&amp;P / &amp;N</oddFooter></headerFooter>"
         return s + "</worksheet>"
     }

@@ -62,7 +62,7 @@ for ws in wb.worksheets:
     out.append({"name": ws.title, "orientation": ws.page_setup.orientation, "paper": ws.page_setup.paperSize,
                 "fit_width": ws.page_setup.fitToWidth, "fit_height": ws.page_setup.fitToHeight,
                 "fit": ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
-                "titles": ws.print_title_rows, "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref,
+                "titles": ws.print_title_rows, "title_cols": ws.print_title_cols, "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref,
                 "formats": fmts,
                 "floats": [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, float)],
                 "struck": [c.value for row in ws.iter_rows() for c in row if c.font is not None and c.font.strike]})
@@ -223,8 +223,13 @@ struct DocumentTests {
         #expect(setup.map { $0["name"] as? String ?? "" } == ["结果", "指标明细", "评审专家", "异常标记", "说明", "打分汇总"])
         for s in setup {
             let name = s["name"] as? String ?? ""
-            #expect(s["paper"] as? Int == 9 && s["fit_width"] as? Int == 1 && s["fit_height"] as? Int == 0, "\(name)")
-            #expect(s["fit"] as? Bool == true, "\(name)")
+            #expect(s["paper"] as? Int == 9, "\(name)")
+            if name == "指标明细" {
+                // One column per indicator: printed across pages at full size, the applicant columns repeated.
+                #expect(s["fit"] as? Bool == false && s["title_cols"] as? String == "$A:$B", "\(name) \(s)")
+            } else {
+                #expect(s["fit"] as? Bool == true && s["fit_width"] as? Int == 1 && s["fit_height"] as? Int == 0, "\(name)")
+            }
             #expect((s["formats"] as? [String] ?? []).allSatisfy { $0 == "0.00" }, "\(name)")
             // Stored values are what is shown: at most two decimals.
             for v in s["floats"] as? [Double] ?? [] { #expect(abs(v * 100 - (v * 100).rounded()) < 1e-6, "\(name) \(v)") }
@@ -241,7 +246,7 @@ struct DocumentTests {
         let pdfPath = dir.appendingPathComponent("results.pdf").path
         #expect(FileManager.default.fileExists(atPath: pdfPath), "soffice: \(conv.err)")
         let pdf = try PrintedPDF(pdfPath)
-        #expect((6...14).contains(pdf.pages.count), "\(pdf.pages.count) pages")
+        #expect((6...20).contains(pdf.pages.count), "\(pdf.pages.count) pages")
         let first = pdf.pages.first ?? ""
         for a in results.applicants where a.status == .graded {
             let total = try #require(a.total)
