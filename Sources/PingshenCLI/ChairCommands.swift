@@ -313,7 +313,7 @@ struct ExportCommand: PingshenCommand {
             Console.out(env.t("chair.exported", kind.rawValue, out))
             return
         }
-        let opinions = fmt == .json ? try env.panelOpinions(remote, panel) : []
+        let opinions = fmt == .csv ? [] : try env.panelOpinions(remote, panel)
         try ReportExporter.write(fmt, results: view.results, rubric: view.rubric, lang: env.lang, date: date,
                                  opinions: opinions, to: out)
         Console.out(env.t("chair.exported", fmt.rawValue, out))

@@ -25,14 +25,16 @@ private func sv(_ v: Double) -> String { String(format: "%.1f", v.isFinite ? v :
 
 extension ReportExporter {
     /// A self-contained printable HTML report: no script, no network, inline CSS and SVG.
-    public static func html(_ results: PanelResults, rubric: Rubric, lang: Lang, date: String) -> String {
-        HTMLReport(w: Words(lang: lang, results: results, rubric: rubric), date: date).render()
+    public static func html(_ results: PanelResults, rubric: Rubric, lang: Lang, date: String,
+                            opinions: [PanelOpinion] = []) -> String {
+        HTMLReport(w: Words(lang: lang, results: results, rubric: rubric), date: date, opinions: opinions).render()
     }
 }
 
 struct HTMLReport {
     let w: Words
     let date: String
+    var opinions: [PanelOpinion] = []
     var results: PanelResults { w.results }
     var lang: Lang { w.lang }
 
@@ -69,6 +71,7 @@ struct HTMLReport {
         h += flagsSection()
         h += reviewersSection()
         h += applicantsSection()
+        h += opinionsSection()
         h += "<p class=\"sign\">\(e(w.t("report.html.sign")))</p>\n"
         h += "<footer>\(e(w.t("report.html.footer")))</footer>\n</body>\n</html>\n"
         return h
@@ -149,6 +152,18 @@ struct HTMLReport {
             h += "<td class=\"num\">\(a.counted.count)</td><td>\(e(w.methodShort(a.method)))</td>"
             h += "<td class=\"num\">\(n(a.totalsView))</td><td class=\"num\">\(n(a.indicatorsView))</td>"
             h += "<td class=\"flagged\">\(e(w.flagSummary(a)))</td></tr>\n"
+        }
+        return h + "</tbody>\n</table>\n</section>\n"
+    }
+
+    /// The panel's opinions and the reservations (only when some were recorded).
+    func opinionsSection() -> String {
+        guard !opinions.isEmpty else { return "" }
+        var h = "<section id=\"opinions\">\n<h2>\(e(w.t("doc.opinions.title")))</h2>\n<table class=\"opinions\">\n<thead><tr>"
+        h += "<th>\(e(w.t("report.h.applicant")))</th><th>\(e(w.t("doc.reviewer")))</th><th>\(e(w.t("doc.opinions.title")))</th><th>\(e(w.t("doc.date")))</th></tr></thead>\n<tbody>\n"
+        for o in opinions {
+            let who = o.reviewer.map { w.t("doc.opinions.reservations") + w.colon + w.reviewerName($0) } ?? w.t("doc.opinions.panel")
+            h += "<tr><td>\(e(w.applicantName(o.applicant)))</td><td>\(e(who))</td><td>\(e(o.text))</td><td>\(e(UTCTime.display(o.at)))</td></tr>\n"
         }
         return h + "</tbody>\n</table>\n</section>\n"
     }

@@ -25,8 +25,8 @@ public enum ReportExporter {
         switch format {
         case .csv: return csv(results, rubric: rubric, lang: lang)
         case .json: return try json(results, rubric: rubric, lang: lang, date: date, opinions: opinions)
-        case .xlsx: return try xlsx(results, rubric: rubric, lang: lang, date: date)
-        case .html: return Data(html(results, rubric: rubric, lang: lang, date: date).utf8)
+        case .xlsx: return try xlsx(results, rubric: rubric, lang: lang, date: date, opinions: opinions)
+        case .html: return Data(html(results, rubric: rubric, lang: lang, date: date, opinions: opinions).utf8)
         }
     }
 

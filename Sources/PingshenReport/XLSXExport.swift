@@ -314,7 +314,8 @@ func xmlEscape(_ s: String) -> String {
 extension ReportExporter {
     /// The workbook: 结果 (results), 指标明细 (every indicator per applicant), 评审专家 (per reviewer),
     /// 异常标记 (flags) and 说明 (panel, settings, agreement, provisional notice).
-    public static func xlsx(_ results: PanelResults, rubric: Rubric, lang: Lang, date: String) throws -> Data {
+    public static func xlsx(_ results: PanelResults, rubric: Rubric, lang: Lang, date: String,
+                            opinions: [PanelOpinion] = []) throws -> Data {
         let w = Words(lang: lang, results: results, rubric: rubric)
         let sep = w.clauseSep
         var sheets: [XSheet] = []
@@ -421,6 +422,19 @@ extension ReportExporter {
         }
         sheets.append(XSheet(name: w.t("doc.xlsx.matrix"), rows: mrows,
                              widths: [8, 24] + results.reviewers.map { _ in 9 } + [10, 10, 6], frozenRows: 1, frozenColumns: 2))
+
+        // 评审意见 (only when some were recorded).
+        if !opinions.isEmpty {
+            var orows: [[XCell]] = [[.header(w.t("report.h.applicant_id")), .header(w.t("report.h.applicant")),
+                                     .header(w.t("doc.reviewer")), .header(w.t("doc.opinions.title")), .header(w.t("doc.date"))]]
+            for o in opinions {
+                let who = o.reviewer.map { w.t("doc.opinions.reservations") + w.colon + w.reviewerName($0) } ?? w.t("doc.opinions.panel")
+                orows.append([.text(o.applicant), .text(w.applicantName(o.applicant)), .text(who), .wrap(o.text),
+                              .text(UTCTime.display(o.at))])
+            }
+            sheets.append(XSheet(name: w.t("doc.opinions.title"), rows: orows, widths: [10, 24, 16, 50, 26],
+                                 frozenRows: 1, frozenColumns: 0))
+        }
 
         return try XLSXWriter.workbook(sheets, decimals: results.settings.decimals)
     }

@@ -110,6 +110,13 @@ struct DocumentCommandTests {
         #expect(ops.contains { $0["kind"] as? String == "reservation" && $0["reviewer"] as? String == "r3" && $0["text"] as? String == "产业化进展偏慢。" })
         #expect(ops.allSatisfy { ($0["at"] as? String)?.hasSuffix("Z") == true && ($0["at_local"] as? String)?.hasSuffix("+08:00") == true })
 
+        // The report and the workbook carry them too.
+        try sb.ok(["export", panel, "--format", "html", "--out", sb.path("report.html")])
+        #expect(try String(contentsOfFile: sb.path("report.html"), encoding: .utf8).contains("产业化进展偏慢。"))
+        try sb.ok(["export", panel, "--format", "xlsx", "--out", sb.path("book.xlsx")])
+        let sheets = try runTool("/usr/bin/env", ["python3", "-c", "import sys, openpyxl; wb = openpyxl.load_workbook(sys.argv[1]); print(wb.sheetnames[-1], wb.worksheets[-1].max_row)", sb.path("book.xlsx")])
+        #expect(sheets.hasPrefix("评审意见 4"), "\(sheets)")
+
         try sb.ok(["finalize", panel, "--allow-incomplete", "--actor", "组长"])
         let refused = try sb.run(["opinion", panel, "a3", "--text", "封存后"])
         #expect(refused.code != 0)
