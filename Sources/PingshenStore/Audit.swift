@@ -44,6 +44,17 @@ public struct AuditEntry: Sendable, Equatable, Codable, FetchableRecord {
 
     /// The canonical content the hash covers.
     public var canonicalContent: String { record.canonicalContent }
+
+    /// A row of `SELECT \(PanelStore.auditColumns)`, read by position (the columns' order is fixed there).
+    static func fast(_ r: Row) throws -> AuditEntry {
+        AuditEntry(seq: try r.decode(Int64.self, atIndex: 0), pseq: try r.decode(Int.self, atIndex: 1),
+                   panel: try r.decode(String.self, atIndex: 2), at: try r.decode(String.self, atIndex: 3),
+                   actor: try r.decode(String.self, atIndex: 4), entity: try r.decode(String.self, atIndex: 5),
+                   field: try r.decode(String?.self, atIndex: 6), old: try r.decode(String?.self, atIndex: 7),
+                   new: try r.decode(String?.self, atIndex: 8), reason: try r.decode(String?.self, atIndex: 9),
+                   changeId: try r.decode(String?.self, atIndex: 10), canon: try r.decode(Int.self, atIndex: 11),
+                   prevHash: try r.decode(String.self, atIndex: 12), hash: try r.decode(String.self, atIndex: 13))
+    }
 }
 
 /// Seal of a panel: who froze it, when, the digest of its inputs, and the audit head at that moment.
@@ -131,9 +142,10 @@ extension PanelStore {
                 AuditVerification(ok: false, rows: checker.rows, firstBadId: at, lastHash: checker.prev, problem: problem)
             }
             while let r = try cursor.next() {
+                // The hot path of verify (one row per change): read by position, no Decodable machinery.
                 let e: AuditEntry
                 do {
-                    e = try AuditEntry(row: r)
+                    e = try AuditEntry.fast(r)
                 } catch {
                     return fail(checker.rows + 1, PingshenError("store.audit_unreadable", [panel, String(checker.rows + 1)]))
                 }

@@ -24,7 +24,7 @@ extension PanelStore {
         try read { db in
             let p = try loadPanel(db, panel)
             // What the audit log says: key = entity + TAB + field, value = latest `new` (nil: removed).
-            var logged: [String: String?] = [:]
+            var logged: [ExactKey: String?] = [:]
             var rounds: [String] = []
             var recusalReasons: [String: String?] = [:]
             var rows = 0
@@ -36,7 +36,7 @@ extension PanelStore {
                 let entity: String = try r.decode(String.self, atIndex: 0)
                 let field: String = try r.decode(String?.self, atIndex: 1) ?? ""
                 let new: String? = try r.decode(String?.self, atIndex: 2)
-                logged[entity + "\t" + field] = .some(new)
+                logged[ExactKey(entity + "\t" + field)] = .some(new)
                 if entity == "panel" && field == "round", let new { rounds.append(new) }
                 if entity.hasPrefix("recusal:") && field == "recused" {
                     recusalReasons[entity] = .some(try r.decode(String?.self, atIndex: 3))
@@ -44,8 +44,8 @@ extension PanelStore {
             }
 
             // What the rows hold, keyed the same way.
-            var stored: [String: String?] = [:]
-            func put(_ entity: String, _ field: String, _ value: String?) { stored[entity + "\t" + field] = .some(value) }
+            var stored: [ExactKey: String?] = [:]
+            func put(_ entity: String, _ field: String, _ value: String?) { stored[ExactKey(entity + "\t" + field)] = .some(value) }
             let info = p.info
             put("panel", "rubric", info.rubricId)
             put("panel", "title", info.title)
@@ -56,7 +56,7 @@ extension PanelStore {
             put("panel", "view", info.view)
             put("panel", "sealed", p.sealDigest)
             // A reviewer's copy logs the server it was created from (the link itself lives in sync_state).
-            if logged["panel\tserver"] != nil {
+            if logged[ExactKey("panel\tserver")] != nil {
                 put("panel", "server", try String.fetchOne(db, sql: "SELECT server FROM sync_state WHERE panel_id = ?",
                                                            arguments: [panel]))
             }
@@ -90,7 +90,7 @@ extension PanelStore {
                 sheetEntities[try r.decode(Int64.self, atIndex: 0)] = entity
                 // A sheet that was never submitted has no audit row for it: "0" is its starting value.
                 let submitted = try r.decode(Bool.self, atIndex: 4)
-                if submitted || logged[entity + "\tsubmitted"] != nil { put(entity, "submitted", submitted ? "1" : "0") }
+                if submitted || logged[ExactKey(entity + "\tsubmitted")] != nil { put(entity, "submitted", submitted ? "1" : "0") }
             }
             for r in try Row.fetchAll(db, sql: """
                 SELECT sp.sheet_id, sp.leaf_id, sp.points FROM sheet_point sp JOIN sheet s ON s.id = sp.sheet_id
@@ -118,11 +118,15 @@ extension PanelStore {
             }
             // Panel fields absent from the log were never set (nil), except `sealed`, which the log
             // records whenever it is set.
-            for key in Set(logged.keys).union(stored.keys).sorted() {
-                let expected = logged[key] ?? nil
-                let actual = stored[key] ?? nil
-                if expected != actual { mismatch(key, expected, actual) }
+            // One pass over each side (no sort of every key: only the mismatches are sorted, for a stable report).
+            var mismatched: [ExactKey] = []
+            var compared = logged.count
+            for (key, expected) in logged where expected != (stored[key] ?? nil) { mismatched.append(key) }
+            for (key, actual) in stored where logged[key] == nil {
+                compared += 1
+                if actual != nil { mismatched.append(key) }
             }
+            for key in mismatched.sorted(by: { $0.text < $1.text }) { mismatch(key.text, logged[key] ?? nil, stored[key] ?? nil) }
             let storedRounds = try String.fetchAll(db, sql: "SELECT round FROM panel_round WHERE panel_id = ? ORDER BY seq",
                                                    arguments: [panel])
             if storedRounds != rounds {
@@ -134,7 +138,21 @@ extension PanelStore {
                 let expected = recusalReasons[key] ?? nil, actual = storedReasons[key] ?? nil
                 if expected != actual { mismatch(key + "\treason", expected, actual) }
             }
-            return DataVerification(auditRows: rows, values: Set(logged.keys).union(stored.keys).count, problems: problems)
+            return DataVerification(auditRows: rows, values: compared, problems: problems)
         }
+    }
+}
+
+/// A dictionary key compared and hashed by its exact UTF-8 bytes: no Unicode normalization (which dominates
+/// hashing of non-ASCII keys such as `sheet:r1/a1/初评`), and exactly the equality a check of stored text wants.
+struct ExactKey: Hashable {
+    let text: String
+    init(_ text: String) { self.text = text }
+
+    static func == (a: ExactKey, b: ExactKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var t = text
+        t.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
