@@ -13,6 +13,8 @@ struct JSONReport: Encodable {
     /// The agreement summary in words.
     var agreementText: [String]
     var results: PanelResults
+    /// The seal's time in Beijing time with its offset (`results.panel.sealed_at` stays UTC as stored and hashed).
+    var sealedAtLocal: String?
     /// The panel's opinions and the experts' reservations (评审意见, 保留意见); times in UTC as stored, with
     /// `at_local` beside each in Beijing time.
     var opinions: [JSONOpinion]
@@ -43,7 +45,8 @@ extension ReportExporter {
                             opinions: [PanelOpinion] = []) throws -> Data {
         let w = Words(lang: lang, results: results, rubric: rubric)
         let doc = JSONReport(lang: lang.rawValue, date: date, notice: w.noticeLines(),
-                             agreementText: w.agreementLines(), results: results, opinions: opinions.map(JSONOpinion.init))
+                             agreementText: w.agreementLines(), results: results,
+                             sealedAtLocal: results.panel.sealedAt.map { UTCTime.display($0) }, opinions: opinions.map(JSONOpinion.init))
         return try jsonEncoder().encode(doc)
     }
 
