@@ -1,7 +1,7 @@
 import Foundation
 import PingshenCore
 @testable import PingshenServer
-import PingshenSyncClient
+import PingshenSync
 import PingshenWire
 import Testing
 

@@ -5,7 +5,7 @@ import Glibc
 import PingshenCore
 import PingshenRubricFormat
 @testable import PingshenServer
-import PingshenSyncClient
+import PingshenSync
 import PingshenWire
 import Testing
 
@@ -187,11 +187,11 @@ func demoRubric() throws -> Rubric {
 /// Panel P1: reviewers r1–r4, applicants a1–a3, r4 recused from a3.
 func demoPanel(title: String = "2025 技术创新示范企业 初评", reviewers: Int = 4) throws -> PanelUpload {
     PanelUpload(title: title, round: "初评", rubricId: demoRubricId, rubricYaml: try rubricYAML(demoRubricId),
-                reviewers: (1...reviewers).map { WireReviewer(id: "r\($0)", name: "专家\($0)") },
+                reviewers: (1...reviewers).map { ReviewerInfo(id: "r\($0)", name: "专家\($0)") },
                 applicants: [WireApplicant(id: "a1", name: "华东精密机械股份有限公司", industry: "machinery", data: [:]),
                              WireApplicant(id: "a2", name: "川渝新材料科技有限公司", data: [:]),
                              WireApplicant(id: "a3", name: "岭南智能装备集团", data: [:])],
-                recusals: [WireRecusal(reviewer: "r4", applicant: "a3", reason: "曾任该单位顾问")])
+                recusals: [Recusal(reviewer: "r4", applicant: "a3", reason: "曾任该单位顾问")])
 }
 
 /// A reviewer's device: a client with that reviewer's token and a device name.

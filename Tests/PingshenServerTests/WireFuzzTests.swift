@@ -1,6 +1,6 @@
 import Foundation
 import PingshenCore
-import PingshenSyncClient
+import PingshenSync
 import PingshenWire
 import Testing
 
