@@ -69,7 +69,7 @@ func aggregateBench(_ args: [String], root: String) {
     let csvPath = option("csv", args, default: "")
     let rubric = loadRubric(rubricId, root: root)
     var cfg = config(root: root)
-    cfg.aggregation.method = "auto"
+    cfg.aggregation.method = .auto
     let t0 = now()
     let opts = SampleOptions(panel: "bench", applicants: applicants, reviewers: reviewers, seed: 20261127)
     guard let g = try? SampleGenerator.generate(rubric: rubric, options: opts) else { fail("generate failed") }

@@ -12,16 +12,20 @@ import PingshenStore
 /// Options shared by the commands that aggregate a panel.
 struct AggregateOptions: ParsableArguments {
     @Option(help: "Round to combine (default: the panel's current round).") var round: String?
-    @Option(help: "Aggregation method: auto, trimmed, mean, median (default: the panel's, then the config's).")
-    var method: String?
+    @Option(help: "Aggregation method (default: the panel's, then the config's).")
+    var method: AggregationMethod?
 }
+
+// The aggregation settings are typed options: ArgumentParser lists their values in the help and refuses others.
+extension AggregationMethod: ExpressibleByArgument {}
+extension AggregationView: ExpressibleByArgument {}
 
 extension Env {
     /// The panel's results as the chair sees them, computed from the stored sheets.
     func panelResults(_ store: PanelStore, _ panel: String, _ o: AggregateOptions) throws -> (PanelResults, Rubric) {
         let snapshot = try store.snapshot(panel: panel)
         let rubric = try panelRubric(store, snapshot.panel)
-        let method = try o.method.map { try AggregationMethod.parse($0) }
+        let method = o.method
         return (try aggregatePanel(snapshot, rubric, config: config, round: o.round, method: method), rubric)
     }
 }
@@ -138,7 +142,7 @@ struct FinalizeCommand: PingshenCommand {
         if !replay.isConsistent { throw PingshenErrors(replay.problems) }
         let snapshot = try store.snapshot(panel: panel)
         let rubric = try env.panelRubric(store, snapshot.panel)
-        let method = try options.method.map { try AggregationMethod.parse($0) }
+        let method = options.method
         let results = try aggregatePanel(snapshot, rubric, config: env.config, round: options.round, method: method)
         if !allowIncomplete { try refuseIncomplete(results, snapshot, rubric) }
         let digest = SealDigest(inputs: sha256Hex(canonicalInputText(snapshot)), results: try resultsDigest(results))
@@ -356,9 +360,9 @@ struct PanelLoad: PingshenCommand {
         let who = actor.resolve()
         var create = ["--actor", who, manifest.panel, "--rubric", rubric.id, "--title", manifest.title, "--round", manifest.round]
         if let v = manifest.variant { create += ["--variant", v] }
-        if let m = manifest.method { create += ["--method", m] }
+        if let m = manifest.method { create += ["--method", m.rawValue] }
         if let q = manifest.quorum { create += ["--quorum", String(q)] }
-        if let v = manifest.view { create += ["--view", v] }
+        if let v = manifest.view { create += ["--view", v.rawValue] }
         try PanelCreate.parse(create).execute(env)
         let store = try env.openStore()
         for r in manifest.reviewers {

@@ -20,9 +20,9 @@ struct PanelCreate: PingshenCommand {
     @Option(help: "Title (default: the rubric's name).") var title: String?
     @Option(help: "First round (default: 初评).") var round: String = "初评"
     @Option(help: "Eligibility variant of the rubric (default: its first).") var variant: String?
-    @Option(help: "Aggregation method: auto, trimmed, mean, median, calibrated (default: the config's).") var method: String?
+    @Option(help: "Aggregation method (default: the config's).") var method: AggregationMethod?
     @Option(help: "Fewest submitted sheets for an applicant to be graded (default: the config's).") var quorum: Int?
-    @Option(help: "Aggregation view: totals or indicators (default: the config's).") var view: String?
+    @Option(help: "Aggregation view (default: the config's).") var view: AggregationView?
 
     func execute(_ env: Env) throws {
         try checkId(panel, kind: env.t("store.h.panel"))
@@ -30,10 +30,6 @@ struct PanelCreate: PingshenCommand {
         if let variant, r.variant(variant) == nil {
             throw PingshenError("store.bad_variant", [r.id, variant, r.eligibility.map(\.id).joined(separator: ", ")])
         }
-        if let method, !["auto", "trimmed", "mean", "median", "calibrated"].contains(method) {
-            throw PingshenError("store.bad_method", [method])
-        }
-        if let view, !["totals", "indicators"].contains(view) { throw PingshenError("store.bad_view", [view]) }
         if let quorum, quorum < 1 { throw PingshenError("store.bad_quorum", [String(quorum)]) }
         let roundName = try checkText(round, kind: env.t("store.h.round"), max: 40)
         let titleText = try checkText(title ?? r.displayName(env.lang), kind: env.t("store.h.title"))
@@ -76,9 +72,9 @@ struct PanelJSON: Encodable {
     var rubric: String
     var round: String
     var variant: String?
-    var method: String?
+    var method: AggregationMethod?
     var quorum: Int?
-    var view: String?
+    var view: AggregationView?
     var sealed: Seal?
     var rounds: [Round]?
     var reviewers: [ReviewerInfo]?
@@ -158,8 +154,8 @@ struct PanelShow: PingshenCommand {
         out.append("\(env.t("store.h.rubric"))：\(p.rubricId)")
         out.append("\(env.t("store.h.round"))：\(p.round)    \(env.t("store.h.rounds"))："
                    + rounds.map { "\($0.round)（\($0.openedAt.prefix(10))）" }.joined(separator: " → "))
-        out.append("\(env.t("store.h.variant"))：\(p.variant ?? dflt)    \(env.t("store.h.method"))：\(p.method ?? dflt)    "
-                   + "\(env.t("store.h.quorum"))：\(p.quorum.map(String.init) ?? dflt)    \(env.t("store.h.view"))：\(p.view ?? dflt)")
+        out.append("\(env.t("store.h.variant"))：\(p.variant ?? dflt)    \(env.t("store.h.method"))：\(p.method?.rawValue ?? dflt)    "
+                   + "\(env.t("store.h.quorum"))：\(p.quorum.map(String.init) ?? dflt)    \(env.t("store.h.view"))：\(p.view?.rawValue ?? dflt)")
         if let seal {
             out.append("\(env.t("store.h.sealed"))：\(seal.at) · \(seal.by) · \(seal.digest)")
         }

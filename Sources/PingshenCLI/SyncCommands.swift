@@ -61,7 +61,7 @@ extension Env {
     func sealDigest(of wire: WirePanelSnapshot, _ o: AggregateOptions, allowIncomplete: Bool) throws -> SealDigest {
         let rubric = try self.rubric(text: wire.rubricYaml, origin: "\(wire.panel.id) \(wire.panel.rubricId)")
         let snapshot = wire.model
-        let method = try o.method.map { try AggregationMethod.parse($0) }
+        let method = o.method
         let results = try aggregatePanel(snapshot, rubric, config: config, round: o.round, method: method)
         if !allowIncomplete { try refuseIncomplete(results, snapshot, rubric) }
         return SealDigest(inputs: sha256Hex(canonicalInputText(snapshot)), results: try resultsDigest(results))
@@ -85,7 +85,7 @@ struct ChairView {
 extension Env {
     /// Results of a panel, from the local database or (with --server) from the server's snapshot; with the seal's time.
     func chairView(_ remote: RemoteOption, _ panel: String, _ o: AggregateOptions) throws -> ChairView {
-        let method = try o.method.map { try AggregationMethod.parse($0) }
+        let method = o.method
         guard let server = remote.server else {
             let store = try openStore()
             let snapshot = try store.snapshot(panel: panel)

@@ -96,16 +96,16 @@ public func resolveSettings(panel: PanelInfo, config: AggregationSettings, outli
     if let override {
         (method, methodSource) = (override, .command)
     } else if let m = panel.method {
-        (method, methodSource) = (try AggregationMethod.parse(m, field: "panel.method"), .panel)
+        (method, methodSource) = (m, .panel)
     } else {
-        (method, methodSource) = (try AggregationMethod.parse(config.method, field: "aggregation.method"), .config)
+        (method, methodSource) = (config.method, .config)
     }
     let view: AggregationView
     let viewSource: SettingSource
     if let v = panel.view {
-        (view, viewSource) = (try AggregationView.parse(v, field: "panel.view"), .panel)
+        (view, viewSource) = (v, .panel)
     } else {
-        (view, viewSource) = (try AggregationView.parse(config.view, field: "aggregation.view"), .config)
+        (view, viewSource) = (config.view, .config)
     }
     let quorum = max(1, panel.quorum ?? config.quorum)
     return AppliedSettings(method: method, methodSource: methodSource, view: view, viewSource: viewSource,

@@ -29,7 +29,7 @@ public func canonicalInputText(_ s: PanelSnapshot) -> String {
         a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
     }
     let p = s.panel
-    rec(["panel", p.id, p.rubricId, p.variant, p.method, p.quorum.map(String.init), p.view])
+    rec(["panel", p.id, p.rubricId, p.variant, p.method?.rawValue, p.quorum.map(String.init), p.view?.rawValue])
     for r in s.reviewers.sorted(by: { scalarOrder($0.id, $1.id) }) { rec(["reviewer", r.id, r.name]) }
     for a in s.applicants.sorted(by: { scalarOrder($0.id, $1.id) }) { rec(["applicant", a.id, a.name, a.industry]) }
     for a in s.data.keys.sorted(by: scalarOrder) {

@@ -16,19 +16,19 @@ public struct GradeBandSet: Sendable, Equatable {
 public struct AggregationSettings: Sendable, Equatable {
     /// `auto` (trimmed mean from `trimMinReviewers` scoring reviewers up, plain mean below), `trimmed`,
     /// `mean` or `median`.
-    public var method: String
+    public var method: AggregationMethod
     /// From this many scoring reviewers up, `auto` drops one highest and one lowest score.
     public var trimMinReviewers: Int
     /// Fewest submitted sheets for an applicant to be graded.
     public var quorum: Int
     /// `totals` (combine reviewers' totals) or `indicators` (combine per indicator, then sum).
-    public var view: String
+    public var view: AggregationView
     /// Decimals of the official score (rounded half-up, 四舍五入), from which display, grade and rank derive.
     public var decimals: Int
     /// A grade whose chance of changing under another draw of reviewers is above this is flagged (calibrate).
     public var stabilityThreshold: Double
 
-    public init(method: String = "auto", trimMinReviewers: Int = 5, quorum: Int = 3, view: String = "totals",
+    public init(method: AggregationMethod = .auto, trimMinReviewers: Int = 5, quorum: Int = 3, view: AggregationView = .totals,
                 decimals: Int = 2, stabilityThreshold: Double = 0.2) {
         self.method = method
         self.trimMinReviewers = trimMinReviewers

@@ -12,9 +12,9 @@ public struct PanelManifest: Sendable, Equatable, Codable {
     /// Eligibility variant of the rubric (nil: the rubric's first).
     public var variant: String?
     /// Aggregation overrides (nil: the config's defaults).
-    public var method: String?
+    public var method: AggregationMethod?
     public var quorum: Int?
-    public var view: String?
+    public var view: AggregationView?
     public var reviewers: [ReviewerInfo]
     public var applicants: [ApplicantInfo]
     public var recusals: [Recusal]
@@ -23,7 +23,7 @@ public struct PanelManifest: Sendable, Equatable, Codable {
     public var applicantProfiles: [String: ApplicantProfile]?
 
     public init(panel: String, rubric: String, title: String, round: String, variant: String? = nil,
-                method: String? = nil, quorum: Int? = nil, view: String? = nil, reviewers: [ReviewerInfo],
+                method: AggregationMethod? = nil, quorum: Int? = nil, view: AggregationView? = nil, reviewers: [ReviewerInfo],
                 applicants: [ApplicantInfo], recusals: [Recusal] = []) {
         self.panel = panel
         self.rubric = rubric
@@ -49,8 +49,6 @@ public struct PanelManifest: Sendable, Equatable, Codable {
     }
 
     /// Aggregation methods and views a manifest may name (the same words as Config/pingshen.yaml).
-    public static let methods = ["auto", "trimmed", "mean", "median", "calibrated"]
-    public static let views = ["totals", "indicators"]
 
     /// Where in a manifest a problem is, so that a loader can name the line.
     public enum Place: Sendable, Equatable {
@@ -74,12 +72,6 @@ public struct PanelManifest: Sendable, Equatable, Codable {
         }
         if round.trimmingCharacters(in: .whitespaces).isEmpty {
             add(.field("round"), "sample.manifest_empty_text", ["round"], field: "round")
-        }
-        if let method, !Self.methods.contains(method) {
-            add(.field("method"), "rubric.bad_value", ["method", method], field: "method")
-        }
-        if let view, !Self.views.contains(view) {
-            add(.field("view"), "rubric.bad_value", ["view", view], field: "view")
         }
         if let quorum, quorum < 1 {
             add(.field("quorum"), "rubric.bad_value", ["quorum", String(quorum)], field: "quorum")
@@ -155,9 +147,9 @@ public struct PanelManifest: Sendable, Equatable, Codable {
         lines.append("title: \(YAMLText.scalar(title))")
         lines.append("round: \(YAMLText.scalar(round))")
         if let variant { lines.append("variant: \(YAMLText.scalar(variant))") }
-        if let method { lines.append("method: \(YAMLText.scalar(method))") }
+        if let method { lines.append("method: \(YAMLText.scalar(method.rawValue))") }
         if let quorum { lines.append("quorum: \(quorum)") }
-        if let view { lines.append("view: \(YAMLText.scalar(view))") }
+        if let view { lines.append("view: \(YAMLText.scalar(view.rawValue))") }
         lines.append(reviewers.isEmpty ? "reviewers: []" : "reviewers:")
         for rv in reviewers {
             lines.append("  - " + YAMLText.flow([("id", rv.id), ("name", rv.name)]))

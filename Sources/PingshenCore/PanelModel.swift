@@ -10,15 +10,15 @@ public struct PanelInfo: Sendable, Equatable, Codable {
     /// Eligibility variant of the rubric (nil: the rubric's first).
     public var variant: String?
     /// Aggregation overrides for this panel (nil: the config's defaults).
-    public var method: String?
+    public var method: AggregationMethod?
     public var quorum: Int?
-    public var view: String?
+    public var view: AggregationView?
     /// Set once the panel is sealed (finalized).
     public var sealedAt: String?
     public var sealedBy: String?
 
     public init(id: String, rubricId: String, title: String, round: String, variant: String? = nil,
-                method: String? = nil, quorum: Int? = nil, view: String? = nil, sealedAt: String? = nil,
+                method: AggregationMethod? = nil, quorum: Int? = nil, view: AggregationView? = nil, sealedAt: String? = nil,
                 sealedBy: String? = nil) {
         self.id = id
         self.rubricId = rubricId

@@ -25,8 +25,8 @@ public enum ConfigLoader {
         if let a = r.mapping(m["aggregation"], allowed: ["method", "trim_min_reviewers", "quorum", "view", "decimals", "stability_threshold"],
                              context: "aggregation") {
             if let v = r.string(a, "method", context: "aggregation") {
-                if ["auto", "trimmed", "mean", "median", "calibrated"].contains(v) {
-                    config.aggregation.method = v
+                if let m = AggregationMethod(rawValue: v) {
+                    config.aggregation.method = m
                 } else {
                     r.fail(a["method"], "rubric.bad_value", ["method", v], field: "method")
                 }
@@ -44,8 +44,8 @@ public enum ConfigLoader {
                 }
             }
             if let v = r.string(a, "view", context: "aggregation") {
-                if ["totals", "indicators"].contains(v) {
-                    config.aggregation.view = v
+                if let view = AggregationView(rawValue: v) {
+                    config.aggregation.view = view
                 } else {
                     r.fail(a["view"], "rubric.bad_value", ["view", v], field: "view")
                 }

@@ -23,8 +23,12 @@ public enum ManifestLoader {
         let title = r.string(m, "title", required: true, context: ctx) ?? ""
         let round = r.string(m, "round", required: true, context: ctx) ?? ""
         let variant = r.string(m, "variant", context: ctx)
-        let method = r.string(m, "method", context: ctx)
-        let view = r.string(m, "view", context: ctx)
+        let methodText = r.string(m, "method", context: ctx)
+        let method = methodText.flatMap { AggregationMethod(rawValue: $0) }
+        if let t = methodText, method == nil { r.fail(m["method"], "rubric.bad_value", ["method", t], field: "method") }
+        let viewText = r.string(m, "view", context: ctx)
+        let view = viewText.flatMap { AggregationView(rawValue: $0) }
+        if let t = viewText, view == nil { r.fail(m["view"], "rubric.bad_value", ["view", t], field: "view") }
         var quorum: Int?
         if let q = r.number(m, "quorum", context: ctx) {
             if q.rounded() == q { quorum = Int(q) } else { r.fail(m["quorum"], "rubric.bad_type", ["quorum", "a whole number"], field: "quorum") }

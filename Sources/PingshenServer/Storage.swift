@@ -389,8 +389,8 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
 
     static func summary(_ r: SQLRow) -> PanelSummary {
         PanelSummary(id: r.text("id") ?? "", title: r.text("title") ?? "", round: r.text("round") ?? "",
-                     rubricId: r.text("rubric_id") ?? "", variant: r.text("variant"), method: r.text("method"),
-                     quorum: r.int("quorum").map { Int($0) }, view: r.text("view"), released: r.bool("released"),
+                     rubricId: r.text("rubric_id") ?? "", variant: r.text("variant"), method: r.text("method").flatMap(AggregationMethod.init(rawValue:)),
+                     quorum: r.int("quorum").map { Int($0) }, view: r.text("view").flatMap(AggregationView.init(rawValue:)), released: r.bool("released"),
                      sealed: r.text("sealed_at") != nil, sealedAt: r.text("sealed_at"), sealedBy: r.text("sealed_by"),
                      sealDigest: r.text("seal_digest"), version: r.int("version") ?? 0, reviewers: Int(r.int("n_reviewers") ?? 0),
                      applicants: Int(r.int("n_applicants") ?? 0))
@@ -443,7 +443,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                     UPDATE panels SET rubric_id = ?, rubric_yaml = ?, title = ?, round = ?, variant = ?, method = ?, quorum = ?,
                       view = ?, version = ?, updated_at = ? WHERE id = ?
                     """, [.text(upload.rubricId), .text(upload.rubricYaml), .text(upload.title), .text(upload.round),
-                          sql(upload.variant), sql(upload.method), sql(upload.quorum), sql(upload.view), .int(version),
+                          sql(upload.variant), sql(upload.method?.rawValue), sql(upload.quorum), sql(upload.view?.rawValue), .int(version),
                           .text(at), .text(id)])
                 for table in ["reviewers", "applicants", "applicant_data", "recusals"] {
                     try await tx.execute("DELETE FROM \(table) WHERE panel = ?", [.text(id)])
@@ -454,7 +454,7 @@ public final class SQLServerStorage: ServerStorage, @unchecked Sendable {
                       sealed_at, sealed_by, version, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?, ?)
                     """, [.text(id), .text(upload.rubricId), .text(upload.rubricYaml), .text(upload.title), .text(upload.round),
-                          sql(upload.variant), sql(upload.method), sql(upload.quorum), sql(upload.view), .int(version),
+                          sql(upload.variant), sql(upload.method?.rawValue), sql(upload.quorum), sql(upload.view?.rawValue), .int(version),
                           .text(at), .text(at)])
             }
             for (i, r) in upload.reviewers.enumerated() {

@@ -90,8 +90,7 @@ enum TextRule {
         try text(u.title, field: "title", max: 500)
         try text(u.round, field: "round", max: 64, allowEmpty: false)
         if let v = u.variant { try id(v, field: "variant") }
-        if let m = u.method { try id(m, field: "method") }
-        if let v = u.view { try id(v, field: "view") }
+        // method and view are typed (AggregationMethod, AggregationView): an unknown name fails decoding with 422.
         if let q = u.quorum, q < 0 || q > 1000 { throw APIError(422, "server.number.range", ["quorum", "0", "1000"]) }
         for (i, r) in u.reviewers.enumerated() {
             try id(r.id, field: "reviewers[\(i)].id")

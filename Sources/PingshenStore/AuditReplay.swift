@@ -51,9 +51,9 @@ extension PanelStore {
             put("panel", "title", info.title)
             put("panel", "round", info.round)
             put("panel", "variant", info.variant)
-            put("panel", "method", info.method)
+            put("panel", "method", info.method?.rawValue)
             put("panel", "quorum", info.quorum.map(String.init))
-            put("panel", "view", info.view)
+            put("panel", "view", info.view?.rawValue)
             put("panel", "sealed", p.sealDigest)
             // A reviewer's copy logs the server it was created from (the link itself lives in sync_state).
             if logged[ExactKey("panel\tserver")] != nil {

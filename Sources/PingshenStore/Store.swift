@@ -110,7 +110,8 @@ public final class PanelStore: Sendable {
 
     static func panelRow(_ r: Row) throws -> PanelRow {
         let info = PanelInfo(id: r["id"], rubricId: r["rubric_id"], title: r["title"], round: r["round"],
-                             variant: r["variant"], method: r["method"], quorum: r["quorum"], view: r["view"],
+                             variant: r["variant"], method: (r["method"] as String?).flatMap(AggregationMethod.init(rawValue:)),
+                             quorum: r["quorum"], view: (r["view"] as String?).flatMap(AggregationView.init(rawValue:)),
                              sealedAt: r["sealed_at"], sealedBy: r["sealed_by"])
         return PanelRow(info: info, auditHead: r["audit_head"], auditCount: r["audit_count"], sealDigest: r["seal_digest"],
                         sealAuditHead: r["seal_audit_head"])
@@ -154,14 +155,14 @@ public final class PanelStore: Sendable {
             INSERT INTO panel (id, rubric_id, title, round, variant, method, quorum, view, created_at, created_by,
                                audit_head, audit_count)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-            """, arguments: [info.id, info.rubricId, info.title, info.round, info.variant, info.method, info.quorum,
-                             info.view, at, actor, auditGenesisHash])
+            """, arguments: [info.id, info.rubricId, info.title, info.round, info.variant, info.method?.rawValue, info.quorum,
+                             info.view?.rawValue, at, actor, auditGenesisHash])
         try db.execute(sql: "INSERT INTO panel_round (panel_id, seq, round, opened_at, opened_by) VALUES (?, 1, ?, ?, ?)",
                        arguments: [info.id, info.round, at, actor])
         var log = AuditChain(panel: info.id, head: auditGenesisHash, count: 0, at: at, actor: actor)
         let fields: [(String, String?)] = [("rubric", info.rubricId), ("title", info.title), ("round", info.round),
-                                           ("variant", info.variant), ("method", info.method),
-                                           ("quorum", info.quorum.map(String.init)), ("view", info.view)] + extraFields
+                                           ("variant", info.variant), ("method", info.method?.rawValue),
+                                           ("quorum", info.quorum.map(String.init)), ("view", info.view?.rawValue)] + extraFields
         for (f, v) in fields where v != nil {
             try log.append(db, entity: "panel", field: f, old: nil, new: v, reason: nil)
         }

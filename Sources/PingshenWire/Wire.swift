@@ -139,15 +139,15 @@ public struct PanelUpload: Codable, Sendable, Equatable {
     /// The rubric file's YAML text; the server checks it and reviewers read it.
     public var rubricYaml: String
     public var variant: String?
-    public var method: String?
+    public var method: AggregationMethod?
     public var quorum: Int?
-    public var view: String?
+    public var view: AggregationView?
     public var reviewers: [ReviewerInfo]
     public var applicants: [WireApplicant]
     public var recusals: [Recusal]
 
     public init(title: String, round: String, rubricId: String, rubricYaml: String, variant: String? = nil,
-                method: String? = nil, quorum: Int? = nil, view: String? = nil, reviewers: [ReviewerInfo],
+                method: AggregationMethod? = nil, quorum: Int? = nil, view: AggregationView? = nil, reviewers: [ReviewerInfo],
                 applicants: [WireApplicant], recusals: [Recusal] = []) {
         self.title = title
         self.round = round
@@ -184,9 +184,9 @@ public struct PanelSummary: Codable, Sendable, Equatable {
     public var round: String
     public var rubricId: String
     public var variant: String?
-    public var method: String?
+    public var method: AggregationMethod?
     public var quorum: Int?
-    public var view: String?
+    public var view: AggregationView?
     /// True once the chair released the reviewers' view of each other's scores.
     public var released: Bool
     public var sealed: Bool
@@ -200,8 +200,8 @@ public struct PanelSummary: Codable, Sendable, Equatable {
     public var reviewers: Int
     public var applicants: Int
 
-    public init(id: String, title: String, round: String, rubricId: String, variant: String?, method: String?,
-                quorum: Int?, view: String?, released: Bool, sealed: Bool, sealedAt: String?, sealedBy: String?,
+    public init(id: String, title: String, round: String, rubricId: String, variant: String?, method: AggregationMethod?,
+                quorum: Int?, view: AggregationView?, released: Bool, sealed: Bool, sealedAt: String?, sealedBy: String?,
                 sealDigest: String? = nil, version: Int64, reviewers: Int, applicants: Int) {
         self.id = id
         self.title = title

@@ -79,7 +79,7 @@ func close(_ a: Double?, _ b: Double, _ tol: Double = 1e-9) -> Bool {
     return abs(a - b) <= tol
 }
 
-func settings(_ method: String = "auto", trimMin: Int = 5, quorum: Int = 3, view: String = "totals") -> AggregationSettings {
+func settings(_ method: AggregationMethod = .auto, trimMin: Int = 5, quorum: Int = 3, view: AggregationView = .totals) -> AggregationSettings {
     AggregationSettings(method: method, trimMinReviewers: trimMin, quorum: quorum, view: view)
 }
 
@@ -109,7 +109,7 @@ struct AggregationTests {
     func methodsHandComputed() throws {
         let rubric = tinyRubric()
         let snap = fivePanel().snapshot
-        let trimmed = try #require(try aggregatePanel(snap, rubric, settings: settings("trimmed"), outliers: OutlierSettings()).applicants.first)
+        let trimmed = try #require(try aggregatePanel(snap, rubric, settings: settings(.trimmed), outliers: OutlierSettings()).applicants.first)
         #expect(trimmed.reviewerTotals.map(\.total) == [76, 87, 95, 51, 92])
         // Totals view: drop 51 and 95 → (76 + 87 + 92) / 3 = 85.
         #expect(close(trimmed.totalsView, 85))
@@ -126,19 +126,19 @@ struct AggregationTests {
         #expect(close(trimmed.total, 85))  // the configured view is totals
         #expect(trimmed.grade == "良好" && trimmed.gradeEn == "Good")
 
-        let mean = try #require(try aggregatePanel(snap, rubric, settings: settings("mean"), outliers: OutlierSettings()).applicants.first)
+        let mean = try #require(try aggregatePanel(snap, rubric, settings: settings(.mean), outliers: OutlierSettings()).applicants.first)
         // (76 + 87 + 95 + 51 + 92) / 5 = 401/5; indicators: a1 118/5 + a2 101/5 + min(113/5 + 16, 40) = 82.4
         #expect(close(mean.totalsView, 80.2))
         #expect(close(mean.indicatorsView, 82.4))
         #expect(mean.reviewerTotals.allSatisfy { !$0.trimmed })
 
-        let median = try #require(try aggregatePanel(snap, rubric, settings: settings("median"), outliers: OutlierSettings()).applicants.first)
+        let median = try #require(try aggregatePanel(snap, rubric, settings: settings(.median), outliers: OutlierSettings()).applicants.first)
         // Totals median 87; indicators a1 25 + a2 22 + min(25 + 16, 40) = 87.
         #expect(close(median.totalsView, 87))
         #expect(close(median.indicatorsView, 87))
 
         // auto with 5 scoring reviewers (≥ trimMinReviewers 5) is the trimmed mean.
-        let auto = try #require(try aggregatePanel(snap, rubric, settings: settings("auto"), outliers: OutlierSettings()).applicants.first)
+        let auto = try #require(try aggregatePanel(snap, rubric, settings: settings(.auto), outliers: OutlierSettings()).applicants.first)
         #expect(auto.method == .trimmed)
         #expect(auto.totalsView == trimmed.totalsView && auto.indicatorsView == trimmed.indicatorsView)
 
@@ -159,19 +159,19 @@ struct AggregationTests {
         // 4 reviewers: auto is the plain mean (60+70+80+95)/4 = 76.25; trimmed on request (70+80)/2 = 75.
         let four = try run([60, 70, 80, 95], settings())
         #expect(four.method == .mean && close(four.total, 76.25))
-        let fourT = try run([60, 70, 80, 95], settings("trimmed"))
+        let fourT = try run([60, 70, 80, 95], settings(.trimmed))
         #expect(fourT.method == .trimmed && close(fourT.total, 75))
         // 5 reviewers: auto trims → (70+80+90)/3 = 80 (the mean would be 79).
         let five = try run([60, 70, 80, 90, 95], settings())
         #expect(five.method == .trimmed && close(five.total, 80))
-        #expect(close(try run([60, 70, 80, 90, 95], settings("mean")).total, 79))
+        #expect(close(try run([60, 70, 80, 90, 95], settings(.mean)).total, 79))
         // 9 reviewers: drop 60 and 99 → (70+72+75+78+80+81+85)/7 = 541/7; mean 700/9; median 78.
         let nine: [Double] = [81, 60, 72, 99, 75, 78, 70, 85, 80]
         // The official total is the exact combination rounded half-up to 2 decimals (totalsView keeps it exact).
-        let nineTrimmed = try run(nine, settings()), nineMean = try run(nine, settings("mean"))
+        let nineTrimmed = try run(nine, settings()), nineMean = try run(nine, settings(.mean))
         #expect(close(nineTrimmed.total, 77.29) && close(nineTrimmed.totalsView, 541.0 / 7))
         #expect(close(nineMean.total, 77.78) && close(nineMean.totalsView, 700.0 / 9))
-        #expect(close(try run(nine, settings("median")).total, 78))
+        #expect(close(try run(nine, settings(.median)).total, 78))
         // Ties: only one highest and one lowest are dropped: {90, 90, 80, 70, 60} → (90+80+70)/3 = 80.
         let ties = try run([90, 90, 80, 70, 60], settings())
         #expect(close(ties.total, 80))
@@ -179,7 +179,7 @@ struct AggregationTests {
         // A higher trim threshold keeps 5 reviewers on the mean.
         #expect(try run([60, 70, 80, 90, 95], settings(trimMin: 7)).method == .mean)
         // trimmed with only 2 scores cannot drop anything: the mean.
-        let two = try run([60, 80], settings("trimmed", quorum: 1))
+        let two = try run([60, 80], settings(.trimmed, quorum: 1))
         #expect(two.method == .mean && close(two.total, 70))
     }
 
@@ -290,19 +290,18 @@ struct AggregationTests {
     func officialView() throws {
         let rubric = tinyRubric()
         var snap = fivePanel().snapshot
-        let ind = try aggregatePanel(snap, rubric, settings: settings("trimmed", view: "indicators"), outliers: OutlierSettings())
+        let ind = try aggregatePanel(snap, rubric, settings: settings(.trimmed, view: .indicators), outliers: OutlierSettings())
         #expect(close(ind.applicants[0].total, 86.33) && close(ind.applicants[0].indicatorsView, 259.0 / 3) && ind.settings.view == .indicators)
-        snap.panel.view = "totals"
-        snap.panel.method = "median"
-        let panel = try aggregatePanel(snap, rubric, settings: settings("trimmed", view: "indicators"), outliers: OutlierSettings())
+        snap.panel.view = .totals
+        snap.panel.method = .median
+        let panel = try aggregatePanel(snap, rubric, settings: settings(.trimmed, view: .indicators), outliers: OutlierSettings())
         #expect(close(panel.applicants[0].total, 87))
         #expect(panel.settings.method == .median && panel.settings.methodSource == .panel && panel.settings.viewSource == .panel)
         // A method given on the command line beats the panel.
         let cmd = try aggregatePanel(snap, rubric, settings: settings(), outliers: OutlierSettings(), method: .mean)
         #expect(close(cmd.applicants[0].total, 80.2) && cmd.settings.methodSource == .command)
-        // Unknown names and the wrong rubric are refused.
-        snap.panel.method = "geometric"
-        #expect(throws: PingshenError.self) { try aggregatePanel(snap, rubric, settings: settings(), outliers: OutlierSettings()) }
+        // Unknown names are refused where they are read (typed from then on); the wrong rubric is refused.
+        #expect(throws: PingshenError.self) { try AggregationMethod.parse("geometric", field: "panel.method") }
         #expect(throws: PingshenError("report.rubric_mismatch", ["P1", "tiny", "flat"])) {
             try aggregatePanel(fivePanel().snapshot, flatRubric(), settings: settings(), outliers: OutlierSettings())
         }

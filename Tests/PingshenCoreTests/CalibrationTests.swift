@@ -35,7 +35,7 @@ struct OfficialRoundingTests {
         b.totals("A", [72.33, 72.34])   // mean 72.33500000000001
         b.totals("B", [72.32, 72.35])   // mean 72.335
         b.totals("C", [70, 71])
-        let res = try aggregatePanel(b.snapshot, rubric, settings: settings("mean", quorum: 2), outliers: OutlierSettings())
+        let res = try aggregatePanel(b.snapshot, rubric, settings: settings(.mean, quorum: 2), outliers: OutlierSettings())
         let a = try #require(res.applicant("A")), bb = try #require(res.applicant("B"))
         #expect(a.totalsView != bb.totalsView)            // the exact combinations differ in the last bit…
         #expect(a.total == 72.34 && bb.total == 72.34)    // …the official score is one number
@@ -49,14 +49,14 @@ struct OfficialRoundingTests {
         var b = PanelBuilder(rubric: "flat", reviewers: 2, applicants: ["A", "B"])
         b.totals("A", [89.99, 90.002])   // 89.996
         b.totals("B", [90, 90])
-        let res = try aggregatePanel(b.snapshot, rubric, settings: settings("mean", quorum: 2), outliers: OutlierSettings())
+        let res = try aggregatePanel(b.snapshot, rubric, settings: settings(.mean, quorum: 2), outliers: OutlierSettings())
         let a = try #require(res.applicant("A"))
         #expect(close(a.totalsView, 89.996, 1e-9))
         #expect(a.total == 90 && a.grade == "优秀" && formatNumber(a.total ?? 0) == "90")
         #expect(a.rank == 1 && a.tied && res.applicant("B")?.rank == 1)
         #expect(res.settings.decimals == 2)
         // Three decimals: 89.996 stays below 90.
-        var s3 = settings("mean", quorum: 2)
+        var s3 = settings(.mean, quorum: 2)
         s3.decimals = 3
         let res3 = try aggregatePanel(b.snapshot, rubric, settings: s3, outliers: OutlierSettings())
         #expect(res3.applicant("A")?.total == 89.996 && res3.applicant("A")?.grade == "良好")
@@ -358,7 +358,7 @@ struct CalibrationTests {
             }
         }
         let raw = try aggregatePanel(b.snapshot, rubric, settings: settings(), outliers: OutlierSettings())
-        let cal = try aggregatePanel(b.snapshot, rubric, settings: settings("calibrated"), outliers: OutlierSettings())
+        let cal = try aggregatePanel(b.snapshot, rubric, settings: settings(.calibrated), outliers: OutlierSettings())
         let model = calibrate(results: raw, settings: CalibrationSettings(replicates: 0))
         #expect(cal.settings.method == .calibrated)
         for a in cal.applicants {

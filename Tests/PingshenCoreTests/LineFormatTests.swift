@@ -466,7 +466,7 @@ struct CanonicalTextTests {
         s.data["a1"]?.values["rd-staff-share"] = 31
         #expect(canonicalInputText(s) != base)
         s = snapshot(reversed: false)
-        s.panel.method = "median"
+        s.panel.method = .median
         #expect(canonicalInputText(s) != base)
     }
 }

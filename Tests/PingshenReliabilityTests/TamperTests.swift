@@ -17,7 +17,7 @@ private struct BusyPanel {
         store = try PanelStore(path: path, create: true)
         let s = store
         try s.createPanel(PanelInfo(id: "P1", rubricId: "manufacturing-innovation-center", title: "测试组", round: "初评",
-                                    variant: "upgrade", method: "trimmed", quorum: 2, view: "totals"), actor: "sec")
+                                    variant: "upgrade", method: .trimmed, quorum: 2, view: .totals), actor: "sec")
         for (id, name) in [("r1", "张三"), ("r2", "李四"), ("r3", "王五")] {
             try s.addReviewer(panel: "P1", ReviewerInfo(id: id, name: name), actor: "sec")
         }

@@ -42,7 +42,7 @@ struct CalibrationNoticeTests {
             #expect(changeLine.contains("单位\(c.id) (\(c.gradeRawEn ?? "") → \(c.gradeAdjustedEn ?? ""))"))
         }
         var calibrated = AggregationSettings()
-        calibrated.method = "calibrated"
+        calibrated.method = .calibrated
         let official = try aggregatePanel(snap, rubric, settings: calibrated, outliers: OutlierSettings())
         let lines2 = ResultsText.summaryLines(official, rubric: rubric, lang: .zh)
         #expect(!lines2.contains { $0.contains("等级会不同") } && lines2.contains { $0.contains("综合得分采用校准得分") })
