@@ -135,9 +135,12 @@ struct HTMLReport {
             return h + "<p>\(e(w.t("report.html.no_applicants")))</p>\n</section>\n"
         }
         h += "<table class=\"results\">\n<thead><tr>"
+        // Under the calibrated method the official total is the adjusted score and the views are raw: side by side.
+        let calibrated = results.settings.method == .calibrated
         let heads: [(String, Bool)] = [("report.h.rank", true), ("report.h.applicant_id", false), ("report.h.applicant", false),
-                                       ("report.h.total", true), ("report.h.grade", false), ("report.h.status", false),
-                                       ("report.h.counted", true), ("report.h.method", false), ("report.h.totals_view", true),
+                                       (calibrated ? "report.h.total_adjusted" : "report.h.total", true), ("report.h.grade", false),
+                                       ("report.h.status", false), ("report.h.counted", true), ("report.h.method", false),
+                                       (calibrated ? "report.h.totals_view_raw" : "report.h.totals_view", true),
                                        ("report.h.indicators_view", true), ("report.h.flags", false)]
         for (k, num) in heads { h += "<th\(num ? " class=\"num\"" : "")>\(e(w.t(k)))</th>" }
         h += "</tr></thead>\n<tbody>\n"

@@ -321,9 +321,14 @@ extension ReportExporter {
         var sheets: [XSheet] = []
 
         // 结果
+        // Under the calibrated method the official total is the adjusted score and the two views are the raw
+        // combinations: the headers say so, side by side.
+        let calibrated = results.settings.method == .calibrated
         var rows: [[XCell]] = [["report.h.rank", "report.h.tied", "report.h.applicant_id", "report.h.applicant",
-                                "report.h.status", "report.h.total", "report.h.grade", "report.h.counted", "report.h.method",
-                                "report.h.totals_view", "report.h.indicators_view", "report.h.sd", "report.h.range",
+                                "report.h.status", calibrated ? "report.h.total_adjusted" : "report.h.total", "report.h.grade",
+                                "report.h.counted", "report.h.method",
+                                calibrated ? "report.h.totals_view_raw" : "report.h.totals_view", "report.h.indicators_view",
+                                "report.h.sd", "report.h.range",
                                 "report.h.flags", "report.h.remarks", "report.h.provisional"].map { .header(w.t($0)) }]
         for a in results.ranked {
             rows.append([

@@ -47,4 +47,28 @@ struct CalibrationNoticeTests {
         let lines2 = ResultsText.summaryLines(official, rubric: rubric, lang: .zh)
         #expect(!lines2.contains { $0.contains("等级会不同") } && lines2.contains { $0.contains("综合得分采用校准得分") })
     }
+
+    @Test("Under the calibrated method the report and the xlsx show the adjusted total beside the raw score")
+    func sideBySide() throws {
+        let (snap, rubric) = rotatingPanel()
+        var calibrated = AggregationSettings()
+        calibrated.method = .calibrated
+        let official = try aggregatePanel(snap, rubric, settings: calibrated, outliers: OutlierSettings())
+        // Adjusted and raw differ for some applicant (r1 is harsh), and both are in the results.
+        #expect(official.applicants.contains { a in
+            guard let t = a.total, let raw = a.totalsView else { return false }
+            return abs(t - raw) >= 0.01
+        })
+        let html = ReportExporter.html(official, rubric: rubric, lang: .en, date: "2026-12-01")
+        #expect(html.contains("Adjusted total") && html.contains("Raw score (not calibrated, totals view)"))
+        let raw = try aggregatePanel(snap, rubric, settings: AggregationSettings(), outliers: OutlierSettings())
+        let plain = ReportExporter.html(raw, rubric: rubric, lang: .en, date: "2026-12-01")
+        #expect(!plain.contains("Adjusted total"))
+        let xlsx = try ReportExporter.xlsx(official, rubric: rubric, lang: .en, date: "2026-12-01")
+        let file = try tempDir().appendingPathComponent("cal.xlsx")
+        try xlsx.write(to: file)
+        let read = try #require(try python(openpyxlScript, file.path) as? [String: Any])
+        let header = try #require((read["results"] as? [[Any]])?.first?.compactMap { $0 as? String })
+        #expect(header.contains("Adjusted total") && header.contains("Raw score (not calibrated, totals view)"), "\(header)")
+    }
 }

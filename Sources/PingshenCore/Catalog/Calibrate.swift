@@ -27,6 +27,8 @@ extension Catalog {
         "chair.limit.no_points": ("本评分表的专家不打分，没有可检查的专家分数", "reviewers enter no points in this rubric: there are no reviewer scores to check"),
 
         // The calibrated method
+        "report.h.total_adjusted": ("校准后综合得分", "Adjusted total"),
+        "report.h.totals_view_raw": ("原始得分（未校准，总分视角）", "Raw score (not calibrated, totals view)"),
         "report.method.calibrated": ("校准得分（扣除各专家宽严后的单位水平，交叉模型 REML 估计）", "calibrated (each applicant's level with its reviewers' severities removed; crossed model, REML)"),
         "report.method_short.calibrated": ("校准", "calibrated"),
         "report.calibrated_notice": ("综合得分采用校准得分（扣除各专家宽严）；一级/二级指标分项得分和两种视角得分为未校准的原始平均分，分项之和不等于综合得分。", "The official scores are calibrated (each reviewer's severity removed); the 一级/二级 breakdown and both views are raw (uncalibrated) means, so the breakdown does not add up to the official score."),
