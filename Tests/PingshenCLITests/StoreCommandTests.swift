@@ -15,7 +15,7 @@ struct PanelCommandTests {
         #expect(!FileManager.default.fileExists(atPath: s.db))
         #expect(try s.run(["panel", "create", "P1", "--rubric", "tech-center-evaluation", "--variant", "galactic"]).err
             .contains("没有资格条件方案“galactic”"))
-        #expect(try s.run(["panel", "create", "P1", "--rubric", "tech-center-evaluation", "--method", "vote"]).code == 1)
+        #expect(try s.run(["panel", "create", "P1", "--rubric", "tech-center-evaluation", "--method", "vote"]).code == 64)
         #expect(try s.run(["panel", "create", "P1", "--rubric", "tech-center-evaluation", "--quorum", "0"]).code == 1)
         #expect(try s.run(["panel", "create", "P 1", "--rubric", "tech-center-evaluation"]).err.contains("无效"))
         #expect(!FileManager.default.fileExists(atPath: s.db))
