@@ -89,9 +89,7 @@ struct OutliersCommand: PingshenCommand {
     }
 
     func execute(_ env: Env) throws {
-        let view = try env.chairView(remote, panel, options)
-        let (results, rubric) = (view.results, view.rubric)
-        let unsubmitted = completeUnsubmittedSheets(results, view.snapshot, rubric)
+        let (results, rubric, _) = try env.chairResults(remote, panel, options)
         if json {
             let out = Output(panel: results.panel.id, round: results.round, flags: results.flags,
                              reviewers: results.reviewers, agreement: results.agreement)
@@ -141,11 +139,8 @@ struct FinalizeCommand: PingshenCommand {
         let replay = try store.verifyDataAgainstAudit(panel: panel)
         if !replay.isConsistent { throw PingshenErrors(replay.problems) }
         let snapshot = try store.snapshot(panel: panel)
-        let rubric = try env.panelRubric(store, snapshot.panel)
-        let method = options.method
-        let results = try aggregatePanel(snapshot, rubric, config: env.config, round: options.round, method: method)
-        if !allowIncomplete { try refuseIncomplete(results, snapshot, rubric) }
-        let digest = SealDigest(inputs: sha256Hex(canonicalInputText(snapshot)), results: try resultsDigest(results))
+        let (digest, results) = try env.sealDigest(of: snapshot, rubric: try env.panelRubric(store, snapshot.panel), options,
+                                                   allowIncomplete: allowIncomplete)
         try store.seal(panel: panel, by: actor.resolve(), digest: digest.text)
         Console.out(env.t("chair.sealed", panel, results.round, String(results.counts.graded), actor.resolve()))
         Console.out(digest.text)
@@ -214,10 +209,11 @@ struct VerifyCommand: PingshenCommand {
             if !problems.isEmpty { throw PingshenErrors(problems) }
             return
         }
+        // One read of the panel for both digests.
         let snapshot = try store.snapshot(panel: panel)
-        let inputs = sha256Hex(canonicalInputText(snapshot))
-        let (results, _) = try env.panelResults(store, panel, options)
-        let resultsNow = try resultsDigest(results)
+        let now = try env.sealDigest(of: snapshot, rubric: try env.panelRubric(store, snapshot.panel), options,
+                                     allowIncomplete: true).digest
+        let (inputs, resultsNow) = (now.inputs, now.results)
         guard let seal = try store.sealInfo(panel: panel) else {
             Console.out(env.t("chair.not_sealed", panel))
             Console.out(SealDigest(inputs: inputs, results: resultsNow).text)

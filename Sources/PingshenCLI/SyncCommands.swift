@@ -60,11 +60,16 @@ extension Env {
     /// while applicants are incomplete or complete sheets are not submitted (unless `allowIncomplete`).
     func sealDigest(of wire: WirePanelSnapshot, _ o: AggregateOptions, allowIncomplete: Bool) throws -> SealDigest {
         let rubric = try self.rubric(text: wire.rubricYaml, origin: "\(wire.panel.id) \(wire.panel.rubricId)")
-        let snapshot = wire.model
-        let method = o.method
-        let results = try aggregatePanel(snapshot, rubric, config: config, round: o.round, method: method)
+        return try sealDigest(of: wire.model, rubric: rubric, o, allowIncomplete: allowIncomplete).digest
+    }
+
+    /// The seal's digests of a panel's inputs and of its results under these settings (one computation for a
+    /// local seal, a server seal and both verifies), with the results they were taken from.
+    func sealDigest(of snapshot: PanelSnapshot, rubric: Rubric, _ o: AggregateOptions,
+                    allowIncomplete: Bool) throws -> (digest: SealDigest, results: PanelResults) {
+        let results = try aggregatePanel(snapshot, rubric, config: config, round: o.round, method: o.method)
         if !allowIncomplete { try refuseIncomplete(results, snapshot, rubric) }
-        return SealDigest(inputs: sha256Hex(canonicalInputText(snapshot)), results: try resultsDigest(results))
+        return (SealDigest(inputs: sha256Hex(canonicalInputText(snapshot)), results: try resultsDigest(results)), results)
     }
 }
 
