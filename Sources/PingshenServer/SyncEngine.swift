@@ -46,16 +46,13 @@ struct SyncEngine: Sendable {
     /// Checks and number texts repeat (a rubric has few distinct point values): computed once per group.
     var memo = EngineMemo()
 
-    static let maxNoteLength = ChangeLimits.note
-    static let maxReasonLength = ChangeLimits.reason
-
     func evaluate(_ c: Change, sheet: SheetState) -> Outcome {
         if panel.sealed { return .refused("server.change.sealed", [panel.id]) }
         guard ChangeKind.clientKinds.contains(c.kind) else { return .refused("server.change.kind", [c.kind.rawValue]) }
         if c.round != panel.round { return .refused("server.change.round", [c.round, panel.round]) }
         guard applicants.contains(c.applicant) else { return .refused("server.change.applicant", [c.applicant, panel.id]) }
-        if (c.reason?.count ?? 0) > SyncEngine.maxReasonLength {
-            return .refused("server.change.too_long", ["reason", String(SyncEngine.maxReasonLength)])
+        if (c.reason?.count ?? 0) > ChangeLimits.reason {
+            return .refused("server.change.too_long", ["reason", String(ChangeLimits.reason)])
         }
         switch c.kind {
         case .setPoints, .clearPoints, .setNote:
@@ -75,8 +72,8 @@ struct SyncEngine: Sendable {
                                           new: nil))
             default:
                 let text = (c.note?.isEmpty ?? true) ? nil : c.note
-                if (text?.count ?? 0) > SyncEngine.maxNoteLength {
-                    return .refused("server.change.too_long", ["note", String(SyncEngine.maxNoteLength)])
+                if (text?.count ?? 0) > ChangeLimits.note {
+                    return .refused("server.change.too_long", ["note", String(ChangeLimits.note)])
                 }
                 return .apply(SheetEffect(kind: .note(leaf: leafId, text: text), old: sheet.notes[leafId], new: text))
             }

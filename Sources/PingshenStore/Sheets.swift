@@ -138,7 +138,7 @@ extension PanelStore {
     public func setNote(panel: String, reviewer: String, applicant: String, leaf: String, note: String?,
                         actor: String) throws {
         let note = (note?.isEmpty ?? true) ? nil : note
-        if let note { try checkFreeText(note, field: "note", max: maxNoteLength) }
+        if let note { try checkFreeText(note, field: "note", max: ChangeLimits.note) }
         try write { db in
             let p = try openPanel(db, panel)
             let at = nowText()
@@ -171,7 +171,7 @@ extension PanelStore {
     public func importSheets(panel: String, _ inputs: [SheetInput], submit: Bool = false, actor: String,
                              reason: String? = nil) throws -> ImportSummary {
         for i in inputs {
-            for (leaf, n) in i.notes { try checkFreeText(n, field: "note \(leaf)", max: maxNoteLength) }
+            for (leaf, n) in i.notes { try checkFreeText(n, field: "note \(leaf)", max: ChangeLimits.note) }
         }
         return try write { db in
             let p = try openPanel(db, panel)
@@ -279,7 +279,7 @@ extension PanelStore {
     public func reopen(panel: String, reviewer: String, applicant: String, reason: String, actor: String) throws {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw PingshenError("store.reason_required", []) }
-        try checkFreeText(reason, field: "reason", max: maxReasonLength)
+        try checkFreeText(reason, field: "reason", max: ChangeLimits.reason)
         try write { db in
             let p = try openPanel(db, panel)
             try requireMembers(db, panel, reviewer, applicant)
@@ -304,8 +304,6 @@ extension PanelStore {
     }
 }
 
-let maxNoteLength = ChangeLimits.note
-let maxReasonLength = ChangeLimits.reason
 
 /// Free text kept in the log and sent to a server (notes, reasons): tab and line breaks are allowed, other
 /// control characters are refused here, at entry, so that a queued change can never be refused later as a
