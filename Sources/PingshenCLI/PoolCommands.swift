@@ -442,10 +442,7 @@ struct AssignAdd: PingshenCommand {
     @Option(help: "Why (kept in the audit log).") var reason: String
 
     func execute(_ env: Env) throws {
-        let why = try checkText(reason, kind: env.t("store.h.reason"), max: 500)
-        try env.openStore().setAssigned(panel: panel, reviewer: reviewer, applicant: applicant, assigned: true, reason: why,
-                                        actor: actor.resolve())
-        Console.out(env.t("assign.added", reviewer, applicant))
+        try setPair(env, panel: panel, reviewer: reviewer, applicant: applicant, assigned: true, reason: reason, actor: actor)
     }
 }
 
@@ -459,9 +456,15 @@ struct AssignRemove: PingshenCommand {
     @Option(help: "Why (kept in the audit log).") var reason: String
 
     func execute(_ env: Env) throws {
-        let why = try checkText(reason, kind: env.t("store.h.reason"), max: 500)
-        try env.openStore().setAssigned(panel: panel, reviewer: reviewer, applicant: applicant, assigned: false, reason: why,
-                                        actor: actor.resolve())
-        Console.out(env.t("assign.removed", reviewer, applicant))
+        try setPair(env, panel: panel, reviewer: reviewer, applicant: applicant, assigned: false, reason: reason, actor: actor)
     }
+}
+
+/// `assign add` / `assign remove`: one pair set by hand, with its reason in the audit log.
+private func setPair(_ env: Env, panel: String, reviewer: String, applicant: String, assigned: Bool, reason: String,
+                     actor: ActorOption) throws {
+    let why = try checkText(reason, kind: env.t("store.h.reason"), max: 500)
+    try env.openStore().setAssigned(panel: panel, reviewer: reviewer, applicant: applicant, assigned: assigned, reason: why,
+                                    actor: actor.resolve())
+    Console.out(env.t(assigned ? "assign.added" : "assign.removed", reviewer, applicant))
 }
